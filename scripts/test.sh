@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test: the DBA's SQL tests (pgTAP + isolation specs, database/tests/run.sh) and the xunit suite.
+#   bash scripts/test.sh                 # throwaway PostgreSQL clusters, started and removed by the tests
+#   PGQUEUE_TEST_CONNECTION='Host=127.0.0.1;Port=5432;Username=postgres' bash scripts/test.sh
+# With a connection, the tests create their own databases on that server (the user needs CREATEDB).
+# Installs what it needs when run as root on a fresh machine (pgTAP, pg_prove).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
+
+# The SQL tests take a libpq URL; the xunit suite takes an Npgsql connection string. Accept either form.
+db_args=()
+if [[ -n "${PGQUEUE_TEST_CONNECTION:-}" ]]; then
+  db_args=("$(bash scripts/libpq-url.sh "$PGQUEUE_TEST_CONNECTION")")
+fi
+
+echo "== database tests (pgTAP, isolation) =="
+db_status=0
+bash database/tests/run.sh "${db_args[@]}" 2>&1 | tee "$log_dir/db.log" || db_status=$?
+db_line=$(grep -E '^database tests: [0-9]+ passed, [0-9]+ failed' "$log_dir/db.log" | tail -n 1 || true)
+
+echo "== xunit tests =="
+dotnet_status=0
+dotnet test PgQueue.sln --nologo -v quiet --logger "console;verbosity=normal" 2>&1 | tee "$log_dir/dotnet.log" || dotnet_status=$?
+
+read -r db_passed db_failed < <(sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/' <<<"${db_line:-x 0 passed, 1 failed}")
+dn_passed=$(grep -Eo 'Passed: *[0-9]+' "$log_dir/dotnet.log" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
+dn_failed=$(grep -Eo 'Failed: *[0-9]+' "$log_dir/dotnet.log" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
+dn_skipped=$(grep -Eo 'Skipped: *[0-9]+' "$log_dir/dotnet.log" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
+[[ $dotnet_status -ne 0 && ${dn_failed:-0} -eq 0 ]] && dn_failed=1
+
+echo
+echo "database tests: ${db_passed} passed, ${db_failed} failed"
+echo "xunit tests: ${dn_passed:-0} passed, ${dn_failed:-0} failed, ${dn_skipped:-0} skipped"
+echo "all: $(( db_passed + ${dn_passed:-0} )) passed, $(( db_failed + ${dn_failed:-0} )) failed"
+[[ $db_status -eq 0 && $dotnet_status -eq 0 ]]
