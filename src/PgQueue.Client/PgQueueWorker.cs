@@ -1,0 +1,374 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace PgQueue;
+
+/// <summary>
+/// Runs the tasks of leased batches with the handlers of a <see cref="TaskHandlerRegistry"/>, in id order, each task in
+/// its own transaction: <c>BEGIN; dequeue_task; handler; complete_task; COMMIT</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A handler that throws has its transaction rolled back, then <c>fail_task</c> records the error in a transaction of
+/// its own (the task is retried later or becomes dead). A transient database error rolls the task back, waits, and runs
+/// it again without charging an attempt; a <see cref="NotHeadTaskException"/> from <c>complete_task</c> (a redriven task
+/// came first) rolls back and goes on. While a batch drains, its lease is renewed on another pooled connection about
+/// every third of the lease, and a lost lease cancels the handler's token. Give the data source room for two
+/// connections per worker.
+/// </para>
+/// <para>One worker drains one batch at a time; run several workers for parallelism.</para>
+/// </remarks>
+public sealed class PgQueueWorker
+{
+    private readonly PgQueueClient _client;
+    private readonly TaskHandlerRegistry _handlers;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a worker. It logs through the client's logger factory.</summary>
+    /// <param name="client">The client whose data source and retry pipeline the worker uses.</param>
+    /// <param name="handlers">The task handlers.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="client"/> or <paramref name="handlers"/> is null.</exception>
+    public PgQueueWorker(PgQueueClient client, TaskHandlerRegistry handlers, PgQueueWorkerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(handlers);
+        _client = client;
+        _handlers = handlers;
+        Options = options ?? new PgQueueWorkerOptions();
+        _logger = client.LoggerFactory.CreateLogger<PgQueueWorker>();
+    }
+
+    private enum TaskOutcome
+    {
+        NoRunnableTask,
+        Completed,
+        HandlerFailed,
+        Dead,
+        NotHeadTask,
+        LeaseLost,
+        Cancelled,
+    }
+
+    /// <summary>The worker's options.</summary>
+    public PgQueueWorkerOptions Options { get; }
+
+    /// <summary>
+    /// Claims, drains and releases batches until <paramref name="cancellationToken"/> is cancelled, waiting
+    /// <see cref="PgQueueWorkerOptions.IdlePollInterval"/> after a round that ran no task or failed. Each round gets
+    /// <see cref="PgQueueWorkerOptions.TimeBudget"/>. A failed round is logged, never thrown.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the worker; the running task is rolled back and its batch released.</param>
+    /// <returns>A task that completes, without throwing, when the worker has stopped.</returns>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var idle = true;
+            try
+            {
+                var result = await RunOnceAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                idle = result.TasksCompleted + result.TasksFailed + result.TasksDead == 0;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                Log.WorkerRoundFailed(_logger, Options.WorkerId, Options.IdlePollInterval, exception);
+            }
+
+            if (idle)
+            {
+                try
+                {
+                    await Task.Delay(Options.IdlePollInterval, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Claims one batch (the preferred one if it is claimable), drains it with <see cref="DrainAsync"/>, and releases
+    /// it, also when draining throws.
+    /// </summary>
+    /// <param name="preferredBatchId">A batch to take first if it is claimable, or <see langword="null"/>.</param>
+    /// <param name="timeBudget">
+    /// The budget of the whole run, claim included, or <see langword="null"/> for
+    /// <see cref="PgQueueWorkerOptions.TimeBudget"/>.
+    /// </param>
+    /// <param name="cancellationToken">Stops the run; cancellation is reported as <see cref="WorkerStopReason.Cancelled"/>.</param>
+    /// <returns>What the run did; <see cref="WorkerStopReason.NothingToClaim"/> with a null batch id if there was no work.</returns>
+    /// <exception cref="PgQueueException">A contract error other than a lost lease, e.g. an invalid preferred batch id.</exception>
+    /// <exception cref="NpgsqlException">The database failed after the retries.</exception>
+    public async Task<RunResult> RunOnceAsync(string? preferredBatchId = null, TimeSpan? timeBudget = null, CancellationToken cancellationToken = default)
+    {
+        var startedAt = Stopwatch.GetTimestamp();
+        var budget = timeBudget ?? Options.TimeBudget;
+        BatchLease? lease;
+        try
+        {
+            lease = await _client.ClaimBatchAsync(Options.WorkerId, preferredBatchId, Options.Lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new RunResult(null, 0, 0, 0, WorkerStopReason.Cancelled);
+        }
+
+        if (lease is null)
+        {
+            Log.NothingToClaim(_logger, Options.WorkerId);
+            return new RunResult(null, 0, 0, 0, WorkerStopReason.NothingToClaim);
+        }
+
+        await using (lease.ConfigureAwait(false))
+        {
+            var remaining = budget - Stopwatch.GetElapsedTime(startedAt);
+            var drain = await DrainAsync(lease, remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining, cancellationToken).ConfigureAwait(false);
+            return RunResult.From(drain);
+        }
+    }
+
+    /// <summary>
+    /// Runs the tasks of one leased batch in id order until <c>dequeue_task</c> returns nothing (empty, head delayed or
+    /// locked), <see cref="PgQueueWorkerOptions.MaxTasksPerClaim"/> tasks are finished, the next task would not fit in
+    /// the budget, the lease is lost, or <paramref name="cancellationToken"/> is cancelled. Does not release the lease.
+    /// </summary>
+    /// <remarks>
+    /// A task that fails is retried later, not in this drain: <c>fail_task</c> delays it, and the batch waits for its
+    /// head, so draining stops with <see cref="WorkerStopReason.NoRunnableTask"/>.
+    /// </remarks>
+    /// <param name="lease">The lease of the batch to drain.</param>
+    /// <param name="timeBudget">
+    /// The budget of this drain, or <see langword="null"/> for <see cref="PgQueueWorkerOptions.TimeBudget"/>.
+    /// </param>
+    /// <param name="cancellationToken">
+    /// Stops draining; the running task is rolled back without charging an attempt and the result says
+    /// <see cref="WorkerStopReason.Cancelled"/>.
+    /// </param>
+    /// <returns>The counts of completed, failed and dead tasks, and why draining stopped.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="lease"/> is null.</exception>
+    /// <exception cref="PgQueueException">A contract error other than a lost lease or a redriven head.</exception>
+    /// <exception cref="NpgsqlException">The database failed after the retries.</exception>
+    public async Task<DrainResult> DrainAsync(BatchLease lease, TimeSpan? timeBudget = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var budget = timeBudget ?? Options.TimeBudget;
+        var startedAt = Stopwatch.GetTimestamp();
+        var longestTask = TimeSpan.Zero;
+        int completed = 0, failed = 0, dead = 0;
+        WorkerStopReason stopReason;
+        var heartbeat = new LeaseHeartbeat(lease, Options.Lease, _logger);
+        await using (heartbeat.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    stopReason = WorkerStopReason.Cancelled;
+                    break;
+                }
+
+                if (!lease.IsHeld)
+                {
+                    stopReason = WorkerStopReason.LeaseLost;
+                    break;
+                }
+
+                if (completed + failed + dead >= Options.MaxTasksPerClaim)
+                {
+                    stopReason = WorkerStopReason.MaxTasksReached;
+                    break;
+                }
+
+                if (budget is { } limit && Stopwatch.GetElapsedTime(startedAt) + longestTask >= limit)
+                {
+                    stopReason = WorkerStopReason.TimeBudgetReached;
+                    break;
+                }
+
+                var taskStartedAt = Stopwatch.GetTimestamp();
+                var (outcome, task, handlerError) = await RunTaskWithRetryAsync(lease, heartbeat, cancellationToken).ConfigureAwait(false);
+                var taskTime = Stopwatch.GetElapsedTime(taskStartedAt);
+                longestTask = taskTime > longestTask ? taskTime : longestTask;
+
+                if (outcome == TaskOutcome.HandlerFailed)
+                {
+                    outcome = await FailTaskAsync(lease, task!, handlerError!).ConfigureAwait(false);
+                }
+
+                switch (outcome)
+                {
+                    case TaskOutcome.Completed:
+                        completed++;
+                        continue;
+                    case TaskOutcome.HandlerFailed:
+                        failed++;
+                        continue;
+                    case TaskOutcome.Dead:
+                        dead++;
+                        continue;
+                    case TaskOutcome.NotHeadTask:
+                        continue;
+                    case TaskOutcome.LeaseLost:
+                        lease.MarkLost();
+                        stopReason = WorkerStopReason.LeaseLost;
+                        break;
+                    case TaskOutcome.Cancelled:
+                        stopReason = WorkerStopReason.Cancelled;
+                        break;
+                    default:
+                        stopReason = WorkerStopReason.NoRunnableTask;
+                        break;
+                }
+
+                break;
+            }
+        }
+
+        Log.DrainStopped(_logger, lease.WorkerId, lease.BatchId, lease.LeaseToken, stopReason, completed, failed, dead);
+        return new DrainResult(lease.BatchId, completed, failed, dead, stopReason);
+    }
+
+    // A transient database error rolls the task back; the retry pipeline waits and runs the head task again.
+    private async Task<(TaskOutcome Outcome, DequeuedTask? Task, Exception? HandlerError)> RunTaskWithRetryAsync(BatchLease lease, LeaseHeartbeat heartbeat, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _client.ExecuteWithRetryAsync(
+                "task", context => RunTaskAsync(lease, heartbeat, context.CancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return (TaskOutcome.Cancelled, null, null);
+        }
+    }
+
+    // One task transaction. Handler errors are returned, not thrown, so only database errors reach the retry pipeline.
+    private async Task<(TaskOutcome Outcome, DequeuedTask? Task, Exception? HandlerError)> RunTaskAsync(BatchLease lease, LeaseHeartbeat heartbeat, CancellationToken cancellationToken)
+    {
+        DequeuedTask? task = null;
+        Exception? handlerError;
+        try
+        {
+            var connection = await _client.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    task = await _client.DequeueTaskAsync(transaction, lease.BatchId, lease.LeaseToken, cancellationToken).ConfigureAwait(false);
+                    if (task is null)
+                    {
+                        return (TaskOutcome.NoRunnableTask, null, null);
+                    }
+
+                    Log.TaskStarted(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken, task.Attempts + 1);
+                    handlerError = await InvokeHandlerAsync(task, lease, heartbeat, connection, transaction, cancellationToken).ConfigureAwait(false);
+                    if (handlerError is null)
+                    {
+                        // The work is done: finishing it is cheaper than redoing it, so cancellation no longer applies.
+                        await _client.CompleteTaskAsync(transaction, task.TaskId, lease.LeaseToken, CancellationToken.None).ConfigureAwait(false);
+                        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                        Log.TaskCompleted(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken, task.Attempts + 1);
+                        return (TaskOutcome.Completed, task, null);
+                    }
+
+                    await RollbackAsync(transaction, lease, task).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (LeaseLostException)
+        {
+            Log.TaskLeaseLost(_logger, lease.WorkerId, lease.BatchId, task?.TaskId, lease.LeaseToken);
+            return (TaskOutcome.LeaseLost, task, null);
+        }
+        catch (NotHeadTaskException)
+        {
+            Log.TaskNotHead(_logger, lease.WorkerId, lease.BatchId, task?.TaskId, lease.LeaseToken);
+            return (TaskOutcome.NotHeadTask, task, null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.TaskCancelled(_logger, lease.WorkerId, lease.BatchId, task?.TaskId, lease.LeaseToken);
+            return (TaskOutcome.Cancelled, task, null);
+        }
+        catch (Exception exception) when (TransientErrors.IsTransient(exception))
+        {
+            Log.TaskTransientError(_logger, lease.WorkerId, lease.BatchId, task?.TaskId, lease.LeaseToken, exception);
+            throw;
+        }
+
+        // The transaction is rolled back and its connection returned: the outcome is decided outside of it.
+        if (!lease.IsHeld || heartbeat.LeaseLostToken.IsCancellationRequested)
+        {
+            Log.TaskLeaseLost(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken);
+            return (TaskOutcome.LeaseLost, task, null);
+        }
+
+        if (handlerError is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            Log.TaskCancelled(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken);
+            return (TaskOutcome.Cancelled, task, null);
+        }
+
+        return (TaskOutcome.HandlerFailed, task, handlerError);
+    }
+
+    private async Task<Exception?> InvokeHandlerAsync(DequeuedTask task, BatchLease lease, LeaseHeartbeat heartbeat, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        using var handlerCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, heartbeat.LeaseLostToken);
+        try
+        {
+            await _handlers.InvokeAsync(task, lease, connection, transaction, _client.SerializerOptions, handlerCancellation.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception exception)
+        {
+            return exception;
+        }
+    }
+
+    // A broken connection cannot roll back, but closing it does: either way the task's row lock is gone after disposal.
+    private async Task RollbackAsync(NpgsqlTransaction transaction, BatchLease lease, DequeuedTask task)
+    {
+        try
+        {
+            await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Log.TaskRollbackFailed(_logger, lease.WorkerId, lease.BatchId, task.TaskId, exception);
+        }
+    }
+
+    // Not cancellable: an uncharged failure would let a poison task that races shutdowns block its batch forever.
+    private async Task<TaskOutcome> FailTaskAsync(BatchLease lease, DequeuedTask task, Exception handlerError)
+    {
+        var attempt = task.Attempts + 1;
+        try
+        {
+            var outcome = await _client.FailTaskAsync(task.TaskId, lease.LeaseToken,
+                $"{handlerError.GetType().FullName}: {handlerError.Message}", cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            if (outcome == FailTaskOutcome.Retry)
+            {
+                Log.TaskFailedWillRetry(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken, attempt, handlerError);
+                return TaskOutcome.HandlerFailed;
+            }
+
+            Log.TaskDead(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken, attempt, handlerError);
+            return TaskOutcome.Dead;
+        }
+        catch (LeaseLostException)
+        {
+            Log.TaskLeaseLost(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken);
+            return TaskOutcome.LeaseLost;
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace PgQueue;
+
+/// <summary>What one <see cref="PgQueueWorker.RunOnceAsync"/> (claim, drain, release) did.</summary>
+/// <param name="BatchId">The claimed batch, or <see langword="null"/> when nothing was claimed.</param>
+/// <param name="TasksCompleted">Tasks whose handler succeeded and whose completion committed.</param>
+/// <param name="TasksFailed">Tasks whose handler failed and that <c>fail_task</c> kept for a retry.</param>
+/// <param name="TasksDead">Tasks whose handler failed for the last time and that moved to the dead tasks.</param>
+/// <param name="StopReason">
+/// Why the run stopped: <see cref="WorkerStopReason.NothingToClaim"/>, <see cref="WorkerStopReason.Cancelled"/>
+/// before a claim, or the drain's reason.
+/// </param>
+public sealed record RunResult(string? BatchId, int TasksCompleted, int TasksFailed, int TasksDead, WorkerStopReason StopReason)
+{
+    internal static RunResult From(DrainResult drain) =>
+        new(drain.BatchId, drain.TasksCompleted, drain.TasksFailed, drain.TasksDead, drain.StopReason);
+}
