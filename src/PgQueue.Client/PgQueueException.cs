@@ -29,7 +29,7 @@ public class PgQueueException : Exception
     // The one place where database errors become PgQueue errors.
     internal static PgQueueException FromPostgres(PostgresException exception)
     {
-        var message = exception.Hint is null ? exception.MessageText : $"{exception.MessageText} ({exception.Hint})";
+        var message = string.IsNullOrEmpty(exception.Hint) ? exception.MessageText : $"{exception.MessageText} ({exception.Hint})";
         return exception.SqlState switch
         {
             PgQueueErrorCodes.LeaseNotHeld => new LeaseLostException(message, exception),

@@ -45,6 +45,7 @@ public sealed class PgQueueWorker
         NoRunnableTask,
         Completed,
         HandlerFailed,
+        Retry,
         Dead,
         NotHeadTask,
         LeaseLost,
@@ -208,7 +209,7 @@ public sealed class PgQueueWorker
                     case TaskOutcome.Completed:
                         completed++;
                         continue;
-                    case TaskOutcome.HandlerFailed:
+                    case TaskOutcome.Retry:
                         failed++;
                         continue;
                     case TaskOutcome.Dead:
@@ -359,7 +360,7 @@ public sealed class PgQueueWorker
             if (outcome == FailTaskOutcome.Retry)
             {
                 Log.TaskFailedWillRetry(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken, attempt, handlerError);
-                return TaskOutcome.HandlerFailed;
+                return TaskOutcome.Retry;
             }
 
             Log.TaskDead(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken, attempt, handlerError);
