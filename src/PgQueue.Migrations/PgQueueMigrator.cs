@@ -119,7 +119,7 @@ public static class PgQueueMigrator
         var error = upgrade.Error;
         var scriptName = upgrade.ErrorScript?.Name ?? error?.Data["Error occurred in script: "] as string;
         var postgres = error as PostgresException ?? error?.InnerException as PostgresException;
-        var what = scriptName is null ? "migration failed" : $"migration script {scriptName} failed";
+        var what = scriptName is null ? "migration failed, nothing was committed" : $"migration script {scriptName} failed, nothing was committed";
         var why = postgres is null ? error?.Message ?? "DbUp reported a failure without an error" : Describe(postgres);
         return new MigrationException(OneLine($"{what}: {why}"), scriptName, (Exception?)postgres ?? error);
     }
