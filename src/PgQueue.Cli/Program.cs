@@ -1,10 +1,12 @@
 using System.CommandLine;
 using PgQueue.Cli;
+using PgQueue.Cli.Demo;
 
 // Each verb is one file with a Create() method; adding a verb is adding it here.
 var root = new RootCommand("PgQueue: a task queue that lives in PostgreSQL.")
 {
     MigrateCommand.Create(),
+    DemoCommand.Create(),
 };
 
 var configuration = new InvocationConfiguration
