@@ -23,12 +23,13 @@ DECLARE
   v_token bigint;
   v_expires_at timestamptz;
 BEGIN
+  -- The batch id first, as in every function (DESIGN.md, Errors).
+  IF claim_batch.preferred_batch_id IS NOT NULL THEN
+    PERFORM pgqueue._check_batch_id(claim_batch.preferred_batch_id);
+  END IF;
   IF claim_batch.worker_id IS NULL OR length(claim_batch.worker_id) NOT BETWEEN 1 AND 200 THEN
     PERFORM pgqueue._invalid_argument(
       format('worker_id must be 1 to 200 characters, got %s', coalesce(quote_literal(claim_batch.worker_id), 'null')));
-  END IF;
-  IF claim_batch.preferred_batch_id IS NOT NULL THEN
-    PERFORM pgqueue._check_batch_id(claim_batch.preferred_batch_id);
   END IF;
   v_lease := pgqueue._lease_length(claim_batch.lease);
 
