@@ -50,14 +50,16 @@ BEGIN
     END IF;
 
     IF v_candidate.batch_id IS NULL THEN
-      -- Expired leases first: their batches have waited a whole lease already. SKIP LOCKED everywhere:
+      -- Expired leases first: their batches have waited a whole lease already. Any expired lease of an unpaused,
+      -- non-empty batch is taken, even one whose head is not due: clearing it once (below) drops it from this
+      -- index, so abandoned leases cannot pile up in front of every idle claim. SKIP LOCKED everywhere:
       -- competing claimers never wait for each other, they take the next batch.
       SELECT b.* INTO v_candidate
         FROM pgqueue.batches AS b
        WHERE b.lease_token IS NOT NULL
          AND b.lease_expires_at <= v_now
          AND NOT b.paused
-         AND b.head_due_at <= v_now
+         AND b.head_due_at IS NOT NULL
          AND b.batch_id <> ALL (v_passed_over)
        ORDER BY b.lease_expires_at
        LIMIT 1

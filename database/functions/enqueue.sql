@@ -49,20 +49,21 @@ BEGIN
   -- An advisory lock (not the batch row) so a long producer transaction never holds up claims or leases.
   PERFORM pg_advisory_xact_lock(pgqueue._batch_lock_key(enqueue.batch_id));
 
-  IF enqueue.dedup_key IS NOT NULL THEN
+  v_id := nextval('pgqueue.task_id_seq');
+  -- A pending task with the same dedup_key wins: nothing is inserted and its id is returned. Under READ COMMITTED
+  -- the conflict check sees every producer that had its turn before ours; under REPEATABLE READ or SERIALIZABLE a
+  -- key committed after our snapshot makes PostgreSQL raise 40001 here, which the caller retries.
+  INSERT INTO pgqueue.tasks AS t (id, batch_id, task_type, payload, dedup_key, max_attempts, run_after)
+  VALUES (v_id, enqueue.batch_id, enqueue.task_type, enqueue.payload, enqueue.dedup_key,
+          coalesce(enqueue.max_attempts, v_settings.max_attempts), enqueue.run_after)
+  ON CONFLICT (batch_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING;
+  IF NOT FOUND THEN
     SELECT t.id INTO v_id
       FROM pgqueue.tasks AS t
      WHERE t.batch_id = enqueue.batch_id
        AND t.dedup_key = enqueue.dedup_key;
-    IF FOUND THEN
-      RETURN v_id;
-    END IF;
+    RETURN v_id;
   END IF;
-
-  v_id := nextval('pgqueue.task_id_seq');
-  INSERT INTO pgqueue.tasks (id, batch_id, task_type, payload, dedup_key, max_attempts, run_after)
-  VALUES (v_id, enqueue.batch_id, enqueue.task_type, enqueue.payload, enqueue.dedup_key,
-          coalesce(enqueue.max_attempts, v_settings.max_attempts), enqueue.run_after);
 
   PERFORM pgqueue._note_new_work(enqueue.batch_id,
                                  greatest(coalesce(enqueue.run_after, '-infinity'), clock_timestamp()));
