@@ -32,6 +32,16 @@ public static class Sql
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Every row of the queue's tables (batches with their leases, pending and dead tasks) as one JSON text, to assert
+    /// that a rejected call changed nothing at all.
+    /// </summary>
+    public static Task<string> SnapshotAsync(string connectionString) => ScalarAsync<string>(connectionString,
+        "SELECT json_build_object(" +
+        "'batches', (SELECT coalesce(json_agg(b ORDER BY b.batch_id), '[]') FROM pgqueue.batches AS b), " +
+        "'tasks', (SELECT coalesce(json_agg(t ORDER BY t.id), '[]') FROM pgqueue.tasks AS t), " +
+        "'dead', (SELECT coalesce(json_agg(d ORDER BY d.id), '[]') FROM pgqueue.dead_tasks AS d))::text");
+
     /// <summary>Row counts of the queue's tables, to assert that a rejected call changed nothing.</summary>
     public static async Task<QueueCounts> CountsAsync(string connectionString)
     {
