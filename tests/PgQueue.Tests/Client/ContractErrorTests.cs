@@ -121,6 +121,15 @@ public sealed class ContractErrorTests(DatabaseFixture database) : QueueTest(dat
     }
 
     [Fact]
+    public async Task FailTaskAsync_while_the_task_transaction_still_holds_the_task_throws_NotHeadTaskException_and_changes_nothing()
+    {
+        await using var work = await BeginTaskAsync();
+        Assert.Equal(_head, (await Client.DequeueTaskAsync(work.Transaction, "held", _lease.LeaseToken))?.TaskId);
+
+        await AssertRejectedAsync<NotHeadTaskException>(() => Client.FailTaskAsync(_head, _lease.LeaseToken, "not rolled back yet"));
+    }
+
+    [Fact]
     public async Task A_wrong_lease_token_throws_LeaseLostException_and_changes_nothing()
     {
         var wrong = _lease.LeaseToken + 1_000_000;

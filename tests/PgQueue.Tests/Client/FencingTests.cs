@@ -10,10 +10,12 @@ public sealed class FencingTests(DatabaseFixture database) : QueueTest(database)
     {
         var head = await Client.EnqueueAsync("a", "{}");
         var slowClient = CreateClient("pgqueue-slow-owner");
-        var slowLease = await slowClient.ClaimBatchAsync("slow", lease: TimeSpan.FromMilliseconds(200));
+        var slowLease = await slowClient.ClaimBatchAsync("slow", lease: TimeSpan.FromSeconds(30));
         await using var slow = await BeginTaskAsync(slowClient);
         Assert.Equal(head, (await slowClient.DequeueTaskAsync(slow.Transaction, "a", slowLease!.LeaseToken))?.TaskId);
         await TestLog.InsertAsync(slow.Connection, slow.Transaction, head, "a", slowLease.LeaseToken, "slow", "done");
+        // The work outlives the lease: its last renewal asked for 200 ms.
+        await slowLease.RenewAsync(TimeSpan.FromMilliseconds(200));
         await WaitUntilExpiredAsync(slowLease.ExpiresAt);
 
         await using var takeover = await Client.ClaimBatchAsync("fast");

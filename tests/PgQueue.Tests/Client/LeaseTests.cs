@@ -102,9 +102,10 @@ public sealed class LeaseTests(DatabaseFixture database) : QueueTest(database)
     public async Task ReapStaleLocksAsync_does_not_charge_a_head_that_a_live_transaction_still_holds()
     {
         var head = await Client.EnqueueAsync("a", "{}");
-        var lease = await Client.ClaimBatchAsync("w1", lease: TimeSpan.FromMilliseconds(200));
+        var lease = await Client.ClaimBatchAsync("w1", lease: TimeSpan.FromSeconds(30));
         await using var slow = await BeginTaskAsync();
         Assert.Equal(head, (await Client.DequeueTaskAsync(slow.Transaction, "a", lease!.LeaseToken))?.TaskId);
+        await lease.RenewAsync(TimeSpan.FromMilliseconds(200));
         await WaitUntilExpiredAsync(lease.ExpiresAt);
 
         Assert.Equal(1, await Client.ReapStaleLocksAsync());

@@ -78,6 +78,33 @@ public sealed class RedriveTests(DatabaseFixture database) : QueueTest(database)
         Assert.Equal(2, (await CountsAsync()).Tasks);
     }
 
+    [Fact]
+    public async Task A_worker_whose_task_is_overtaken_by_a_redrive_rolls_it_back_uncharged_and_runs_the_redriven_task_first()
+    {
+        var dead = await Client.EnqueueAsync("a", "{}", new EnqueueOptions { MaxAttempts = 1 });
+        var inFlight = await Client.EnqueueAsync("a", "{}");
+        await KillHeadAsync("a", dead);
+        var started = new List<(long TaskId, int Attempts)>();
+        var handlers = new TaskHandlerRegistry().RegisterDefault<System.Text.Json.JsonElement>(async (context, ct) =>
+        {
+            started.Add((context.TaskId, context.Attempts));
+            if (started.Count == 1)
+            {
+                Assert.Equal(1, await Client.RetryDeadTasksAsync(cancellationToken: CancellationToken.None));
+            }
+
+            await TestLog.InsertAsync(context.Connection, context.Transaction, context.TaskId, context.BatchId, context.LeaseToken, "w2", "done", ct);
+        });
+        var worker = new PgQueueWorker(Client, handlers, new PgQueueWorkerOptions { WorkerId = "w2", Lease = TimeSpan.FromSeconds(30) });
+
+        var result = await worker.RunOnceAsync();
+
+        Assert.Equal(2, result.TasksCompleted);
+        Assert.Equal([(inFlight, 0), (dead, 0), (inFlight, 0)], started);
+        Assert.Equal([dead, inFlight], (await ReadTestLogAsync()).Select(r => r.TaskId!.Value));
+        Assert.Equal(new QueueCounts(0, 1, 0, 0), await CountsAsync());
+    }
+
     private async Task KillHeadAsync(string batchId, long taskId)
     {
         await using var lease = await Client.ClaimBatchAsync("w1", preferredBatchId: batchId);

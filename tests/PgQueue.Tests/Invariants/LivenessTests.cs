@@ -14,13 +14,14 @@ public sealed class LivenessTests(DatabaseFixture database) : QueueTest(database
         var ids = await Client.EnqueueManyAsync("a", ["{}", "{}", "{}", "{}"]);
         var logSource = CreateDataSource("pgqueue-test-log");
         var dyingClient = CreateClient("pgqueue-dying-worker");
-        var dying = await dyingClient.ClaimBatchAsync("dying", lease: TimeSpan.FromMilliseconds(300));
+        var dying = await dyingClient.ClaimBatchAsync("dying", lease: TimeSpan.FromSeconds(30));
         await using (var work = await BeginTaskAsync(dyingClient))
         {
             var head = await dyingClient.DequeueTaskAsync(work.Transaction, "a", dying!.LeaseToken);
             Assert.Equal((ids[0], 0), (head?.TaskId, head?.Attempts));
             await TestLog.InsertAsync(logSource, ids[0], "a", dying.LeaseToken, "dying", "start");
             await TestLog.InsertAsync(work.Connection, work.Transaction, ids[0], "a", dying.LeaseToken, "dying", "done");
+            await dying.RenewAsync(TimeSpan.FromMilliseconds(300));
 
             // The owner dies mid-task: its backend goes away without a release or a rollback sent by the client.
             Assert.True(await CrashBackendAsync(work.ProcessId));
@@ -117,12 +118,13 @@ public sealed class LivenessTests(DatabaseFixture database) : QueueTest(database
     private async Task ClaimDequeueAndCrashAsync(string workerId, int expectedAttempts)
     {
         var client = CreateClient($"pgqueue-{workerId}");
-        var lease = await client.ClaimBatchAsync(workerId, lease: TimeSpan.FromMilliseconds(200));
+        var lease = await client.ClaimBatchAsync(workerId, lease: TimeSpan.FromSeconds(30));
         Assert.Equal("a", lease?.BatchId);
         await using (var work = await BeginTaskAsync(client))
         {
             var task = await client.DequeueTaskAsync(work.Transaction, "a", lease!.LeaseToken);
             Assert.Equal(expectedAttempts, task?.Attempts);
+            await lease.RenewAsync(TimeSpan.FromMilliseconds(200));
             Assert.True(await CrashBackendAsync(work.ProcessId));
         }
 
