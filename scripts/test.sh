@@ -26,13 +26,15 @@ dotnet_status=0
 dotnet test PgQueue.sln --nologo -v quiet --logger "console;verbosity=normal" 2>&1 | tee "$log_dir/dotnet.log" || dotnet_status=$?
 
 read -r db_passed db_failed < <(sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/' <<<"${db_line:-x 0 passed, 1 failed}")
-dn_passed=$(grep -Eo 'Passed: *[0-9]+' "$log_dir/dotnet.log" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
-dn_failed=$(grep -Eo 'Failed: *[0-9]+' "$log_dir/dotnet.log" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
-dn_skipped=$(grep -Eo 'Skipped: *[0-9]+' "$log_dir/dotnet.log" | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}')
-[[ $dotnet_status -ne 0 && ${dn_failed:-0} -eq 0 ]] && dn_failed=1
+# dotnet test ends each test project with "Passed: N", and "Failed: N" / "Skipped: N" when there are any.
+count() { { grep -Eo "^ *$1: *[0-9]+" "$log_dir/dotnet.log" || true; } | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}'; }
+dn_passed=$(count Passed)
+dn_failed=$(count Failed)
+dn_skipped=$(count Skipped)
+if [[ $dotnet_status -ne 0 && $dn_failed -eq 0 ]]; then dn_failed=1; fi
 
 echo
 echo "database tests: ${db_passed} passed, ${db_failed} failed"
-echo "xunit tests: ${dn_passed:-0} passed, ${dn_failed:-0} failed, ${dn_skipped:-0} skipped"
-echo "all: $(( db_passed + ${dn_passed:-0} )) passed, $(( db_failed + ${dn_failed:-0} )) failed"
+echo "xunit tests: ${dn_passed} passed, ${dn_failed} failed, ${dn_skipped} skipped"
+echo "all: $(( db_passed + dn_passed )) passed, $(( db_failed + dn_failed )) failed"
 [[ $db_status -eq 0 && $dotnet_status -eq 0 ]]
