@@ -1,4 +1,6 @@
+using System.Data;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -281,6 +283,13 @@ public sealed class PgQueueWorker
                         return (TaskOutcome.Completed, task, null);
                     }
 
+                    if (TransientErrors.IsTransient(handlerError) && !IsOpen(connection))
+                    {
+                        // The task's own connection died under the handler: as in a crash, the transaction is gone
+                        // and nothing is charged. The retry pipeline runs the task again on a new connection.
+                        ExceptionDispatchInfo.Throw(handlerError);
+                    }
+
                     await RollbackAsync(transaction, lease, task).ConfigureAwait(false);
                 }
             }
@@ -321,6 +330,9 @@ public sealed class PgQueueWorker
 
         return (TaskOutcome.HandlerFailed, task, handlerError);
     }
+
+    private static bool IsOpen(NpgsqlConnection connection) =>
+        connection.State == ConnectionState.Open && (connection.FullState & ConnectionState.Broken) == 0;
 
     private async Task<Exception?> InvokeHandlerAsync(DequeuedTask task, BatchLease lease, LeaseHeartbeat heartbeat, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {

@@ -107,10 +107,7 @@ public sealed class WorkerTests(DatabaseFixture database) : QueueTest(database)
         Assert.Equal((id, 0, "runnable"), (status?.HeadTaskId, status?.HeadAttempts, status?.State));
     }
 
-    [Fact(Skip = "bug: PgQueueWorker.InvokeHandlerAsync treats every exception from the handler as a handler failure, " +
-                 "also a transient one from the task's own connection (57P01 after pg_terminate_backend, I/O error): " +
-                 "fail_task charges an attempt and delays the task, and with max_attempts 1 it goes to dead_tasks, " +
-                 "although the worker's contract says a transient database error is retried without charging an attempt.")]
+    [Fact]
     public async Task A_task_whose_connection_dies_mid_handler_runs_again_without_being_charged_an_attempt()
     {
         await UseShortBackoffAsync();
