@@ -129,7 +129,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            _container = new PostgreSqlBuilder().WithImage("postgres:15-alpine").Build();
+            _container = new PostgreSqlBuilder("postgres:15-alpine").Build();
             await _container.StartAsync(timeout.Token);
             return _container.GetConnectionString();
         }
