@@ -25,10 +25,8 @@ public static class PgQueueApiServiceCollectionExtensions
     public static IServiceCollection AddPgQueueApi(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<PgQueueApiOptions>()
-            .BindConfiguration(PgQueueApiOptions.Section)
-            .Validate(options => !options.Validate().Any(), "invalid PgQueue:Api options")
-            .ValidateOnStart();
+        services.AddOptions<PgQueueApiOptions>().BindConfiguration(PgQueueApiOptions.Section);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PgQueueApiOptions>, PgQueueApiOptionsValidator>());
         services.TryAddSingleton(provider => PgQueueConnection.FromConfiguration(provider.GetRequiredService<IConfiguration>()));
         services.TryAddSingleton(provider => PgQueueClient.Create(
             provider.GetRequiredService<PgQueueConnection>().ConnectionString, null, provider.GetService<ILoggerFactory>()));
@@ -110,13 +108,8 @@ public static class PgQueueApiServiceCollectionExtensions
 
     private static void CheckConfiguration(IServiceProvider services)
     {
-        var options = services.GetRequiredService<IOptions<PgQueueApiOptions>>().Value;
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(PgQueueApiOptions.Section, typeof(PgQueueApiOptions), errors);
-        }
-
+        // Reading the options validates them: an invalid value throws here, naming the setting.
+        _ = services.GetRequiredService<IOptions<PgQueueApiOptions>>().Value;
         services.GetRequiredService<PgQueueConnection>();
         var keys = services.GetRequiredService<ApiKeyStore>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ApiKeyStore));
@@ -128,6 +121,15 @@ public static class PgQueueApiServiceCollectionExtensions
         {
             Log.ApiKeysConfigured(logger, keys.KeysPerRole.GetValueOrDefault(ApiRole.Producer),
                 keys.KeysPerRole.GetValueOrDefault(ApiRole.Worker), keys.KeysPerRole.GetValueOrDefault(ApiRole.Admin));
+        }
+    }
+
+    private sealed class PgQueueApiOptionsValidator : IValidateOptions<PgQueueApiOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, PgQueueApiOptions options)
+        {
+            var errors = options.Validate().ToList();
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
     }
 

@@ -59,6 +59,17 @@ public sealed class HealthAndDocumentTests(ApiFixture fixture) : ApiTest(fixture
         Assert.Contains("PgQueue:ConnectionString", error.Message);
     }
 
+    [Theory]
+    [InlineData("PgQueue:Api:ProcessTaskMaxTasks", "0")]
+    [InlineData("PgQueue:Api:ProcessTaskTimeBudget", "-00:00:01")]
+    [InlineData("PgQueue:Api:MaxRequestBodyBytes", "10")]
+    public void Startup_refuses_invalid_api_options_and_names_them(string key, string value)
+    {
+        using var api = new ApiFactory(Fixture.Settings(new Dictionary<string, string?> { [key] = value }));
+        var error = Assert.ThrowsAny<Exception>(() => api.CreateClient());
+        Assert.Contains(key.Split(':')[^1], error.Message);
+    }
+
     [Fact]
     public async Task The_OpenAPI_document_lists_every_endpoint_and_the_api_key_scheme()
     {
