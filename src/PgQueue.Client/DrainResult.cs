@@ -6,4 +6,8 @@ namespace PgQueue;
 /// <param name="TasksFailed">Tasks whose handler failed and that <c>fail_task</c> kept for a retry.</param>
 /// <param name="TasksDead">Tasks whose handler failed for the last time and that moved to the dead tasks.</param>
 /// <param name="StopReason">Why draining stopped.</param>
-public sealed record DrainResult(string BatchId, int TasksCompleted, int TasksFailed, int TasksDead, WorkerStopReason StopReason);
+public sealed record DrainResult(string BatchId, int TasksCompleted, int TasksFailed, int TasksDead, WorkerStopReason StopReason)
+{
+    /// <summary>The tasks the drain ran, in the order it ran them, with how each ended.</summary>
+    public IReadOnlyList<TaskRun> Tasks { get; init; } = [];
+}

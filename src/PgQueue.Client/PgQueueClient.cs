@@ -25,7 +25,7 @@ namespace PgQueue;
 /// <see cref="OperationCanceledException"/>.
 /// </para>
 /// </remarks>
-public sealed class PgQueueClient : IAsyncDisposable
+public sealed partial class PgQueueClient : IAsyncDisposable
 {
     private const string EnqueueSql =
         "SELECT task_id FROM pgqueue.enqueue(batch_id => $1::text, payload => $2::jsonb, task_type => $3::text, " +
@@ -458,21 +458,7 @@ public sealed class PgQueueClient : IAsyncDisposable
     public async Task<BatchStatus?> GetBatchStatusAsync(string batchId, CancellationToken cancellationToken = default)
     {
         var rows = await ExecuteAsync("batch_status", retryOnlyUnsent: false,
-            (connection, ct) => QueryAsync(Command(connection, null, BatchStatusSql, Text(batchId)),
-                static row => new BatchStatus(
-                    row.GetString(0),
-                    row.GetInt64(1),
-                    row.GetBoolean(2),
-                    NullOr<TimeSpan>(row, 3),
-                    row.IsDBNull(4) ? null : row.GetString(4),
-                    NullOr<DateTimeOffset>(row, 5),
-                    row.GetBoolean(6),
-                    row.GetInt64(7),
-                    row.GetString(8),
-                    NullOr<long>(row, 9),
-                    NullOr<int>(row, 10),
-                    NullOr<DateTimeOffset>(row, 11)),
-                ct),
+            (connection, ct) => QueryAsync(Command(connection, null, BatchStatusSql, Text(batchId)), ReadBatchStatus, ct),
             cancellationToken).ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
     }

@@ -166,6 +166,7 @@ public sealed class PgQueueWorker
         var startedAt = Stopwatch.GetTimestamp();
         var longestTask = TimeSpan.Zero;
         int completed = 0, failed = 0, dead = 0;
+        var runs = new List<TaskRun>();
         WorkerStopReason stopReason;
         var heartbeat = new LeaseHeartbeat(lease, Options.Lease, _logger);
         await using (heartbeat.ConfigureAwait(false))
@@ -206,6 +207,12 @@ public sealed class PgQueueWorker
                     outcome = await FailTaskAsync(lease, task!, handlerError!).ConfigureAwait(false);
                 }
 
+                if (task is not null && ToRunOutcome(outcome) is { } runOutcome)
+                {
+                    var error = runOutcome is TaskRunOutcome.Retry or TaskRunOutcome.Dead ? Describe(handlerError!) : null;
+                    runs.Add(new TaskRun(task.TaskId, task.Attempts + 1, runOutcome, error));
+                }
+
                 switch (outcome)
                 {
                     case TaskOutcome.Completed:
@@ -236,8 +243,21 @@ public sealed class PgQueueWorker
         }
 
         Log.DrainStopped(_logger, lease.WorkerId, lease.BatchId, lease.LeaseToken, stopReason, completed, failed, dead);
-        return new DrainResult(lease.BatchId, completed, failed, dead, stopReason);
+        return new DrainResult(lease.BatchId, completed, failed, dead, stopReason) { Tasks = runs };
     }
+
+    private static TaskRunOutcome? ToRunOutcome(TaskOutcome outcome) => outcome switch
+    {
+        TaskOutcome.Completed => TaskRunOutcome.Completed,
+        TaskOutcome.Retry => TaskRunOutcome.Retry,
+        TaskOutcome.Dead => TaskRunOutcome.Dead,
+        TaskOutcome.NotHeadTask => TaskRunOutcome.NotHeadTask,
+        TaskOutcome.LeaseLost => TaskRunOutcome.LeaseLost,
+        TaskOutcome.Cancelled => TaskRunOutcome.Cancelled,
+        _ => null,
+    };
+
+    private static string Describe(Exception handlerError) => $"{handlerError.GetType().FullName}: {handlerError.Message}";
 
     // A transient database error rolls the task back; the retry pipeline waits and runs the head task again.
     private async Task<(TaskOutcome Outcome, DequeuedTask? Task, Exception? HandlerError)> RunTaskWithRetryAsync(BatchLease lease, LeaseHeartbeat heartbeat, CancellationToken cancellationToken)
@@ -368,7 +388,7 @@ public sealed class PgQueueWorker
         try
         {
             var outcome = await _client.FailTaskAsync(task.TaskId, lease.LeaseToken,
-                $"{handlerError.GetType().FullName}: {handlerError.Message}", cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                Describe(handlerError), cancellationToken: CancellationToken.None).ConfigureAwait(false);
             if (outcome == FailTaskOutcome.Retry)
             {
                 Log.TaskFailedWillRetry(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken, attempt, handlerError);

@@ -11,6 +11,9 @@ namespace PgQueue;
 /// </param>
 public sealed record RunResult(string? BatchId, int TasksCompleted, int TasksFailed, int TasksDead, WorkerStopReason StopReason)
 {
+    /// <summary>The tasks the run ran, in the order it ran them, with how each ended; empty when nothing was claimed.</summary>
+    public IReadOnlyList<TaskRun> Tasks { get; init; } = [];
+
     internal static RunResult From(DrainResult drain) =>
-        new(drain.BatchId, drain.TasksCompleted, drain.TasksFailed, drain.TasksDead, drain.StopReason);
+        new(drain.BatchId, drain.TasksCompleted, drain.TasksFailed, drain.TasksDead, drain.StopReason) { Tasks = drain.Tasks };
 }
