@@ -27,7 +27,7 @@ dotnet test PgQueue.sln --nologo -v quiet --logger "console;verbosity=normal" 2>
 
 read -r db_passed db_failed < <(sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/' <<<"${db_line:-x 0 passed, 1 failed}")
 # dotnet test ends each test project with "Passed: N", and "Failed: N" / "Skipped: N" when there are any.
-count() { { grep -Eo "^ *$1: *[0-9]+" "$log_dir/dotnet.log" || true; } | grep -Eo '[0-9]+' | awk '{s+=$1} END {print s+0}'; }
+count() { awk -v key="$1:" '$1 == key { s += $2 } END { print s + 0 }' "$log_dir/dotnet.log"; }
 dn_passed=$(count Passed)
 dn_failed=$(count Failed)
 dn_skipped=$(count Skipped)
