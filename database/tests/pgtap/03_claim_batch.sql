@@ -15,10 +15,12 @@ SELECT is(pg_temp.row_counts(), 'tasks=0 batches=0 dead_tasks=0 leases=0', 'the 
 SELECT is_empty($$SELECT * FROM pgqueue.claim_batch(worker_id => 'w1')$$, 'an empty queue: zero rows');
 
 -- Longest-due head first, live leases never claimed twice
-SELECT pgqueue.enqueue(batch_id => 'cl-later', run_after => clock_timestamp() + interval '50 milliseconds') AS later_id \gset
+-- cl-later's head becomes due a second after it is enqueued, well after the two below (a generous margin: the
+-- order must not depend on how fast a busy machine runs the next two statements).
+SELECT pgqueue.enqueue(batch_id => 'cl-later', run_after => clock_timestamp() + interval '1 second') AS later_id \gset
 SELECT pgqueue.enqueue(batch_id => 'cl-old') AS old_id \gset
 SELECT pgqueue.enqueue(batch_id => 'cl-new') AS new_id \gset
-SELECT pg_sleep(0.1) AS slept \gset
+SELECT pg_sleep(1.1) AS slept \gset
 SELECT batch_id AS first_batch, lease_token AS first_token, lease_expires_at AS first_expiry
   FROM pgqueue.claim_batch(worker_id => 'w1') \gset
 SELECT is(:'first_batch'::text, 'cl-old', 'the batch whose head has been due longest goes first');
