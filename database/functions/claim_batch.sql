@@ -1,6 +1,7 @@
 -- claim_batch
 -- Leases one runnable batch (not paused, no live lease, head task due) to worker_id: the preferred batch if it
--- qualifies, else the one whose head has been due longest. Returns zero rows (nothing to do) or one row.
+-- qualifies, else, from the highest priority down, the one whose head has been due longest. Returns zero rows
+-- (nothing to do) or one row.
 -- Raises PQ002 on an invalid preferred_batch_id, PQ004 on a null or empty worker_id or a non-positive lease.
 CREATE OR REPLACE FUNCTION pgqueue.claim_batch(
   worker_id text,
@@ -22,6 +23,10 @@ DECLARE
   v_head record;
   v_token bigint;
   v_expires_at timestamptz;
+  v_above bigint;
+  v_level record;
+  v_top_expired integer;
+  v_expired_checked boolean := false;
 BEGIN
   -- The batch id first, as in every function (DESIGN.md, Errors).
   IF claim_batch.preferred_batch_id IS NOT NULL THEN
@@ -50,35 +55,71 @@ BEGIN
     END IF;
 
     IF v_candidate.batch_id IS NULL THEN
-      -- Expired leases first: their batches have waited a whole lease already. Any expired lease of an unpaused,
-      -- non-empty batch is taken, even one whose head is not due: clearing it once (below) drops it from this
-      -- index, so abandoned leases cannot pile up in front of every idle claim. SKIP LOCKED everywhere:
-      -- competing claimers never wait for each other, they take the next batch.
-      SELECT b.* INTO v_candidate
-        FROM pgqueue.batches AS b
-       WHERE b.lease_token IS NOT NULL
-         AND b.lease_expires_at <= v_now
-         AND NOT b.paused
-         AND b.head_due_at IS NOT NULL
-         AND b.batch_id <> ALL (v_passed_over)
-       ORDER BY b.lease_expires_at
-       LIMIT 1
-         FOR NO KEY UPDATE SKIP LOCKED;
-    END IF;
-
-    IF v_candidate.batch_id IS NULL THEN
-      -- Only free, unpaused, non-empty batches are in this index, ordered by how long their head has been due:
-      -- the longest-waiting batch goes first, so no batch starves, and idle batches cost nothing here.
-      SELECT b.* INTO v_candidate
-        FROM pgqueue.batches AS b
-       WHERE b.lease_token IS NULL
-         AND NOT b.paused
-         AND b.head_due_at IS NOT NULL
-         AND b.head_due_at <= v_now
-         AND b.batch_id <> ALL (v_passed_over)
-       ORDER BY b.head_due_at, b.batch_id
-       LIMIT 1
-         FOR NO KEY UPDATE SKIP LOCKED;
+      -- Priority levels from the highest down (a loose index scan of batches_claimable_idx: one probe per level in
+      -- use, never one per batch, so an idle claim stays cheap, invariant 7). Inside a level, expired leases first
+      -- (their batches have waited a whole lease already), then the free batch whose head has been due longest.
+      v_above := 2147483648;
+      v_top_expired := NULL;
+      IF v_round = 1 OR v_expired_checked THEN
+        -- Expired leases of unpaused, non-empty batches: few (each is cleared once, below, or by the reaper), and
+        -- found through batches_takeover_idx without reading live leases.
+        SELECT max(b.priority) INTO v_top_expired
+          FROM pgqueue.batches AS b
+         WHERE b.lease_token IS NOT NULL
+           AND b.lease_expires_at <= v_now
+           AND NOT b.paused
+           AND b.head_due_at IS NOT NULL
+           AND b.batch_id <> ALL (v_passed_over);
+        v_expired_checked := v_top_expired IS NOT NULL;
+      END IF;
+      LOOP
+        SELECT b.priority, b.head_due_at INTO v_level
+          FROM pgqueue.batches AS b
+         WHERE b.lease_token IS NULL
+           AND NOT b.paused
+           AND b.head_due_at IS NOT NULL
+           AND b.priority < v_above
+         ORDER BY b.priority DESC, b.head_due_at, b.batch_id
+         LIMIT 1;
+        IF v_top_expired IS NOT NULL AND v_top_expired < v_above
+           AND (v_level.priority IS NULL OR v_top_expired >= v_level.priority) THEN
+          -- Any expired lease is taken, even one whose head is not due: clearing it once drops it from the takeover
+          -- index, so abandoned leases cannot pile up in front of every idle claim. SKIP LOCKED everywhere:
+          -- competing claimers never wait for each other, they take the next batch.
+          SELECT b.* INTO v_candidate
+            FROM pgqueue.batches AS b
+           WHERE b.lease_token IS NOT NULL
+             AND b.lease_expires_at <= v_now
+             AND NOT b.paused
+             AND b.head_due_at IS NOT NULL
+             AND b.priority >= coalesce(v_level.priority, -2147483648)
+             AND b.priority < v_above
+             AND b.batch_id <> ALL (v_passed_over)
+           ORDER BY b.priority DESC, b.lease_expires_at
+           LIMIT 1
+             FOR NO KEY UPDATE SKIP LOCKED;
+          EXIT WHEN v_candidate.batch_id IS NOT NULL;
+        END IF;
+        EXIT WHEN v_level.priority IS NULL;
+        -- The level's longest-due head is due: take the first free batch of this level that no one else is taking.
+        -- The level's head_due_at being in the future means nothing in it is due: go one level down.
+        IF v_level.head_due_at <= v_now THEN
+          SELECT b.* INTO v_candidate
+            FROM pgqueue.batches AS b
+           WHERE b.lease_token IS NULL
+             AND NOT b.paused
+             AND b.head_due_at IS NOT NULL
+             AND b.priority = v_level.priority
+             AND b.head_due_at <= v_now
+             AND b.batch_id <> ALL (v_passed_over)
+           ORDER BY b.priority DESC, b.head_due_at, b.batch_id
+           LIMIT 1
+             FOR NO KEY UPDATE SKIP LOCKED;
+          EXIT WHEN v_candidate.batch_id IS NOT NULL;
+        END IF;
+        v_above := v_level.priority;
+        v_level := NULL;
+      END LOOP;
     END IF;
 
     IF v_candidate.batch_id IS NULL THEN
@@ -121,7 +162,7 @@ END
 $$;
 
 COMMENT ON FUNCTION pgqueue.claim_batch(text, text, interval) IS
-  'Leases one runnable batch (not paused, no live lease, head task due): the preferred batch if it qualifies, else the one whose head has been due longest. Returns zero rows (nothing to do) or one row.';
+  'Leases one runnable batch (not paused, no live lease, head task due): the preferred batch if it qualifies, else, from the highest priority down, the one whose head has been due longest. Returns zero rows (nothing to do) or one row.';
 ALTER FUNCTION pgqueue.claim_batch(text, text, interval) OWNER TO pgqueue_owner;
 REVOKE ALL ON FUNCTION pgqueue.claim_batch(text, text, interval) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pgqueue.claim_batch(text, text, interval) TO pgqueue_worker;

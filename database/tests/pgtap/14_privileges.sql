@@ -12,7 +12,10 @@ INSERT INTO contract_function VALUES
   ('claim_batch', false, true, true), ('dequeue_task', false, true, true), ('complete_task', false, true, true),
   ('fail_task', false, true, true), ('renew_lease', false, true, true), ('release_batch', false, true, true),
   ('reap_stale_locks', false, true, true),
-  ('retry_dead_tasks', false, false, true), ('pause_batch', false, false, true), ('resume_batch', false, false, true);
+  ('retry_dead_tasks', false, false, true), ('pause_batch', false, false, true), ('resume_batch', false, false, true),
+  ('enqueue_due_schedules', false, true, true), ('next_cron_run', false, true, true),
+  ('set_schedule', false, false, true), ('drop_schedule', false, false, true), ('set_batch_priority', false, false, true),
+  ('rerun_task', false, false, true);
 
 CREATE TEMP VIEW pgqueue_function AS
 SELECT p.oid, p.proname::text AS name, p.prosecdef, p.proconfig, p.proowner
@@ -64,7 +67,7 @@ SELECT is_empty($$SELECT c.name, r.role, has_function_privilege(r.role, f.oid, '
                    CROSS JOIN LATERAL (VALUES ('pgqueue_producer', c.producer), ('pgqueue_worker', c.worker),
                                               ('pgqueue_admin', c.admin)) AS r(role, wanted)
                    WHERE has_function_privilege(r.role, f.oid, 'EXECUTE') <> r.wanted$$,
-                'producer: enqueue*; worker: claim, dequeue, complete, fail, renew, release, reap; admin: all');
+                'producer: enqueue*; worker: claim, dequeue, complete, fail, renew, release, reap, enqueue_due_schedules, next_cron_run; admin: all');
 SELECT is_empty($$SELECT f.name, r.role FROM pgqueue_function AS f
                    CROSS JOIN (VALUES ('pgqueue_producer'), ('pgqueue_worker'), ('pgqueue_admin')) AS r(role)
                    WHERE f.name LIKE '\_%' AND has_function_privilege(r.role, f.oid, 'EXECUTE')$$,
@@ -86,10 +89,12 @@ SELECT results_eq(
            has_table_privilege('pgqueue_worker', 'pgqueue.' || v.view, 'SELECT'),
            has_table_privilege('pgqueue_admin', 'pgqueue.' || v.view, 'SELECT'),
            has_table_privilege('public', 'pgqueue.' || v.view, 'SELECT')
-      FROM (VALUES ('batch_status'), ('queue_stats'), ('pending_tasks'), ('failed_tasks')) AS v(view)$$,
+      FROM (VALUES ('batch_status'), ('queue_stats'), ('pending_tasks'), ('failed_tasks'), ('schedule_status'),
+                   ('completed_tasks')) AS v(view)$$,
   $$VALUES ('batch_status', true, true, true, false), ('queue_stats', true, true, true, false),
-           ('pending_tasks', false, false, true, false), ('failed_tasks', false, false, true, false)$$,
-  'status views for every role; payloads and errors (pending_tasks, failed_tasks) for pgqueue_admin only');
+           ('pending_tasks', false, false, true, false), ('failed_tasks', false, false, true, false),
+           ('schedule_status', false, true, true, false), ('completed_tasks', false, false, true, false)$$,
+  'status views for every role, schedule_status for workers; payloads and errors (pending_tasks, failed_tasks, completed_tasks) for pgqueue_admin only');
 
 -- The same, done as each role
 SELECT is(pg_temp.as_role('pgqueue_producer', $$SELECT pgqueue.enqueue(batch_id => 'priv-a')$$), 'ok',

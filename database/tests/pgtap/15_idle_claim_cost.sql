@@ -7,7 +7,7 @@
 -- functions (plus 250 paused and 250 delayed ones), and the rest are copies of those rows.
 \set VERBOSITY terse
 BEGIN;
-SELECT plan(9);
+SELECT plan(11);
 
 CREATE FUNCTION pg_temp.pgqueue_blocks_fetched() RETURNS bigint LANGUAGE sql AS $$
   SELECT sum(pg_stat_get_xact_blocks_fetched(c.oid))::bigint
@@ -33,9 +33,10 @@ $$;
 -- Copies a batch made through the functions, with its lease (under a new token), pending and dead tasks, as
 -- <batch>.<n> for each n.
 CREATE FUNCTION pg_temp.copy_batch(template text, first_copy integer, last_copy integer) RETURNS void LANGUAGE sql AS $$
-  INSERT INTO pgqueue.batches (batch_id, lease_token, lease_owner, lease_expires_at, paused, head_due_at, created_at)
+  INSERT INTO pgqueue.batches (batch_id, lease_token, lease_owner, lease_expires_at, paused, head_due_at, created_at,
+                               priority)
   SELECT b.batch_id || '.' || g, CASE WHEN b.lease_token IS NOT NULL THEN nextval('pgqueue.lease_token_seq') END,
-         b.lease_owner, b.lease_expires_at, b.paused, b.head_due_at, b.created_at
+         b.lease_owner, b.lease_expires_at, b.paused, b.head_due_at, b.created_at, b.priority
     FROM pgqueue.batches AS b CROSS JOIN generate_series(first_copy, last_copy) AS g
    WHERE b.batch_id = template;
   INSERT INTO pgqueue.tasks (id, batch_id, task_type, payload, dedup_key, attempts, max_attempts, run_after, enqueued_at,
@@ -151,6 +152,26 @@ SELECT diag(format('with 10 paused batches holding expired leases: %s buffers; w
                    :lost_small_buffers, :lost_large_buffers));
 SELECT cmp_ok(:lost_large_buffers::bigint, '<=', :lost_small_buffers::bigint + 3,
               'paused batches holding expired leases do not make an idle claim read more');
+
+-- Priorities (set_batch_priority): claims walk levels from the highest down, one probe per level in use, so
+-- delayed heads at four more levels (10,000 batches each) cost a few buffers per level, never one per batch.
+DO $$
+DECLARE
+  v_level integer;
+BEGIN
+  FOREACH v_level IN ARRAY ARRAY[7, 3, -1, -5] LOOP
+    PERFORM pgqueue.set_batch_priority('idle-prio-' || v_level, v_level);
+    PERFORM pgqueue.enqueue(batch_id => 'idle-prio-' || v_level, run_after => clock_timestamp() + interval '1 hour');
+  END LOOP;
+END
+$$;
+SELECT pg_temp.copy_batch('idle-prio-' || l, 2, 10000) FROM unnest(ARRAY[7, 3, -1, -5]) AS l;
+ANALYZE pgqueue.batches, pgqueue.tasks;
+SELECT buffers AS prio_buffers, claimed AS prio_claimed FROM pg_temp.idle_claim() \gset
+SELECT diag(format('with 5 priority levels in use (140,000 idle batches): %s buffers', :prio_buffers));
+SELECT is(:prio_claimed::bigint, 0::bigint, 'with idle batches at 5 priority levels claim_batch returns zero rows');
+SELECT cmp_ok(:prio_buffers::bigint, '<=', :lost_large_buffers::bigint + 4 * 5,
+              'an idle claim costs at most 5 buffers (one index probe) per extra priority level in use, not one per batch');
 
 SELECT * FROM finish();
 ROLLBACK;

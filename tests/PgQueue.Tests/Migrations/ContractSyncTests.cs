@@ -9,11 +9,12 @@ namespace PgQueue.Tests.Migrations;
 /// <summary>The migrated schema, the C# constants and DESIGN.md's contract say the same thing.</summary>
 public sealed partial class ContractSyncTests(DatabaseFixture database) : DatabaseTest(database)
 {
-    // DESIGN.md, "The contract" (first part): the names other languages and tests depend on.
+    // DESIGN.md, "The contract" (both parts): the names other languages and tests depend on, in ordinal order.
     private static readonly string[] ContractFunctions =
     [
-        "claim_batch", "complete_task", "dequeue_task", "enqueue", "enqueue_many", "fail_task", "pause_batch",
-        "reap_stale_locks", "release_batch", "renew_lease", "resume_batch", "retry_dead_tasks",
+        "claim_batch", "complete_task", "dequeue_task", "drop_schedule", "enqueue", "enqueue_due_schedules",
+        "enqueue_many", "fail_task", "next_cron_run", "pause_batch", "reap_stale_locks", "release_batch", "renew_lease",
+        "rerun_task", "resume_batch", "retry_dead_tasks", "set_batch_priority", "set_schedule",
     ];
 
     [Fact]
