@@ -242,6 +242,14 @@ public class Function : IAsyncDisposable
                 }
             }
         }
+        catch (InvalidBatchIdException exception) when (batches.Count == 0 && request.PreferredBatchId is not null)
+        {
+            // The input named a batch id the contract refuses (PQ002): bad input, and nothing was claimed.
+            var error = $"\"preferredBatchId\" is invalid: {exception.Message}";
+            Log.InvocationRejected(_logger, invocation, error);
+            return new InvocationResult(InvocationOutcome.Rejected, workerId, invocation, 0, [], 0, 0, 0, null,
+                Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds, error);
+        }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             Log.InvocationFailed(_logger, invocation, workerId, completed, failed, dead, Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds, exception);
