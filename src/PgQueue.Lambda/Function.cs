@@ -263,7 +263,8 @@ public class Function : IAsyncDisposable
                 : InvocationOutcome.Worked;
         var result = new InvocationResult(outcome, workerId, invocation, batches.Count, batches, completed, failed, dead, stopReason,
             Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds, null);
-        Log.InvocationFinished(_logger, invocation, workerId, outcome, completed, failed, dead, batches.Count, batches, stopReason, Math.Round(result.DurationMs, 3));
+        Log.InvocationFinished(_logger, invocation, workerId, Name(outcome), completed, failed, dead, batches.Count, batches,
+            stopReason is { } reason ? Name(reason) : null, Math.Round(result.DurationMs, 3));
         EmbeddedMetrics.Write(_sink, Settings, result, tasks.DurationsMs, TimeProvider.System.GetUtcNow());
         return result;
     }
@@ -280,6 +281,10 @@ public class Function : IAsyncDisposable
         LoggerFactory.Dispose();
         GC.SuppressFinalize(this);
     }
+
+    // Enum values in log lines read as they do in the JSON result: camelCase.
+    private static string Name<TEnum>(TEnum value)
+        where TEnum : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
     private static Func<ILoggerFactory, TaskHandlerRegistry> Required(TaskHandlerRegistry handlers)
     {
@@ -344,7 +349,7 @@ public class Function : IAsyncDisposable
                 FinishedTaskOutcome.Dead => LogLevel.Error,
                 _ => LogLevel.Warning,
             };
-            Log.TaskFinished(logger, level, task.TaskId, task.BatchId, task.Outcome, task.Attempt, durationMs, task.WorkerId, task.LeaseToken, task.TaskType, task.Error);
+            Log.TaskFinished(logger, level, task.TaskId, task.BatchId, Name(task.Outcome), task.Attempt, durationMs, task.WorkerId, task.LeaseToken, task.TaskType, task.Error);
         }
     }
 }

@@ -8,11 +8,11 @@ internal static partial class Log
     // The level follows the outcome: Information when completed, Warning when failed or rolled back, Error when dead.
     [LoggerMessage(EventId = LambdaEventId.TaskFinished, EventName = "TaskFinished",
         Message = "Task {TaskId} of batch {BatchId} {Outcome} on attempt {Attempt} in {DurationMs} ms (worker {WorkerId}, lease {LeaseToken}, type {TaskType})")]
-    public static partial void TaskFinished(ILogger logger, LogLevel level, long taskId, string batchId, FinishedTaskOutcome outcome, int attempt, double durationMs, string workerId, long leaseToken, string? taskType, Exception? exception);
+    public static partial void TaskFinished(ILogger logger, LogLevel level, long taskId, string batchId, string outcome, int attempt, double durationMs, string workerId, long leaseToken, string? taskType, Exception? exception);
 
     [LoggerMessage(EventId = LambdaEventId.InvocationFinished, EventName = "InvocationFinished", Level = LogLevel.Information,
-        Message = "Invocation {Invocation} of worker {WorkerId}: {Outcome}; {TasksCompleted} completed, {TasksFailed} failed, {TasksDead} dead in {Claims} claims of {Batches}; stopped: {StopReason}; {DurationMs} ms")]
-    public static partial void InvocationFinished(ILogger logger, long invocation, string workerId, InvocationOutcome outcome, int tasksCompleted, int tasksFailed, int tasksDead, int claims, IReadOnlyList<string> batches, WorkerStopReason? stopReason, double durationMs);
+        Message = "Invocation {Invocation} of worker {WorkerId}: {Outcome}; {TasksCompleted} completed, {TasksFailed} failed, {TasksDead} dead; {Claims} claim(s): {Batches}; stopped: {StopReason}; {DurationMs} ms")]
+    public static partial void InvocationFinished(ILogger logger, long invocation, string workerId, string outcome, int tasksCompleted, int tasksFailed, int tasksDead, int claims, IReadOnlyList<string> batches, string? stopReason, double durationMs);
 
     [LoggerMessage(EventId = LambdaEventId.InvocationRejected, EventName = "InvocationRejected", Level = LogLevel.Error,
         Message = "Invocation {Invocation} rejected its input, nothing claimed: {Error}")]
