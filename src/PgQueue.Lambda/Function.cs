@@ -13,8 +13,9 @@ namespace PgQueue.Lambda;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Handler string: <c>PgQueue.Lambda::PgQueue.Lambda.Function::HandleAsync</c> on the <c>dotnet8</c> managed runtime.
-/// The entry point takes and returns streams, so no Amazon.Lambda package (serializer or context) is needed.
+/// Handler string: <c>PgQueue.Lambda::PgQueue.Lambda.Function::HandleAsync</c> on the <c>dotnet10</c> (net10.0 build) or
+/// <c>dotnet8</c> (net8.0 build) managed runtime. The entry point takes and returns streams, so no Amazon.Lambda
+/// package (serializer or context) is needed.
 /// </para>
 /// <para>
 /// To run your own tasks, derive a class in your project and pass your handlers to the base constructor, then point
