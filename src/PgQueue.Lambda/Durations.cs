@@ -25,9 +25,4 @@ internal static class Durations
         duration = TimeSpan.FromMilliseconds(value * millisecondsPerUnit);
         return true;
     }
-
-    public static string Format(TimeSpan duration) =>
-        duration.TotalMilliseconds < 1000 || duration.Milliseconds != 0
-            ? duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms"
-            : duration.TotalSeconds.ToString("0", CultureInfo.InvariantCulture) + "s";
 }

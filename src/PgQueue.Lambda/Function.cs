@@ -146,7 +146,6 @@ public class Function : IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
     /// <exception cref="NpgsqlException">The database failed after the retries: the invocation fails, and is logged.</exception>
     /// <exception cref="PgQueueException">A contract error, e.g. an invalid worker id (<c>PQ004</c>).</exception>
-#pragma warning disable CA2016 // The runtime's handler signature has no token to forward.
     public async Task<Stream> HandleAsync(Stream input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -158,7 +157,6 @@ public class Function : IAsyncDisposable
         output.Position = 0;
         return output;
     }
-#pragma warning restore CA2016
 
     /// <summary>Runs one invocation from its raw input, as <see cref="HandleAsync"/> does, and returns its result.</summary>
     /// <param name="input">The input's UTF-8 bytes.</param>
