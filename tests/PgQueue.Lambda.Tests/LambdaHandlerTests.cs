@@ -220,15 +220,16 @@ public sealed class LambdaHandlerTests(LambdaDatabaseFixture database) : IAsyncL
     [Fact]
     public async Task The_lease_is_renewed_when_it_would_run_short()
     {
-        await Queue.EnqueueSleepsAsync(database.ConnectionString, "A", 3, new SleepTask(SleepMs: 1000, Record: true));
-        await using var lambda = LambdaHarness.Create(database, (LambdaSettings.LeaseVariable, "2s"));
+        // 4 s of work under a 3 s lease: it completes only if the heartbeat (every second) renews the lease.
+        await Queue.EnqueueSleepsAsync(database.ConnectionString, "A", 4, new SleepTask(SleepMs: 1000, Record: true));
+        await using var lambda = LambdaHarness.Create(database, (LambdaSettings.LeaseVariable, "3s"));
 
         var result = await lambda.InvokeAsync();
 
-        Assert.Equal(3, result.TasksCompleted);
+        Assert.Equal(4, result.TasksCompleted);
         Assert.Equal(InvocationOutcome.Worked, result.Outcome);
         var recorded = await Queue.RecordedAsync(database.ConnectionString, "A");
-        Assert.Equal(3, recorded.Count);
+        Assert.Equal(4, recorded.Count);
         Assert.Single(recorded.Select(r => r.LeaseToken).Distinct());
         Assert.DoesNotContain(lambda.LogLines(LambdaEventId.TaskFinished), line => line.GetProperty("outcome").GetString() != "completed");
     }
