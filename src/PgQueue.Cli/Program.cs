@@ -7,6 +7,7 @@ var root = new RootCommand("PgQueue: a task queue that lives in PostgreSQL.")
 {
     MigrateCommand.Create(),
     DemoCommand.Create(),
+    LambdaLocalCommand.Create(),
 };
 
 var configuration = new InvocationConfiguration

@@ -199,13 +199,14 @@ public sealed class PgQueueWorker
 
                 var taskStartedAt = Stopwatch.GetTimestamp();
                 var (outcome, task, handlerError) = await RunTaskWithRetryAsync(lease, heartbeat, cancellationToken).ConfigureAwait(false);
-                var taskTime = Stopwatch.GetElapsedTime(taskStartedAt);
-                longestTask = taskTime > longestTask ? taskTime : longestTask;
-
                 if (outcome == TaskOutcome.HandlerFailed)
                 {
                     outcome = await FailTaskAsync(lease, task!, handlerError!).ConfigureAwait(false);
                 }
+
+                var taskTime = Stopwatch.GetElapsedTime(taskStartedAt);
+                longestTask = taskTime > longestTask ? taskTime : longestTask;
+                ReportFinished(lease, task, outcome, taskTime, handlerError);
 
                 if (task is not null && ToRunOutcome(outcome) is { } runOutcome)
                 {
@@ -258,6 +259,24 @@ public sealed class PgQueueWorker
     };
 
     private static string Describe(Exception handlerError) => $"{handlerError.GetType().FullName}: {handlerError.Message}";
+
+    private void ReportFinished(BatchLease lease, DequeuedTask? task, TaskOutcome outcome, TimeSpan duration, Exception? handlerError)
+    {
+        if (Options.TaskFinished is not { } taskFinished || task is null)
+        {
+            return;
+        }
+
+        var finished = outcome switch
+        {
+            TaskOutcome.Completed => FinishedTaskOutcome.Completed,
+            TaskOutcome.Retry => FinishedTaskOutcome.Failed,
+            TaskOutcome.Dead => FinishedTaskOutcome.Dead,
+            _ => FinishedTaskOutcome.RolledBack,
+        };
+        taskFinished(new FinishedTask(lease.WorkerId, lease.BatchId, lease.LeaseToken, task.TaskId, task.TaskType,
+            task.Attempts + 1, finished, duration, handlerError));
+    }
 
     // A transient database error rolls the task back; the retry pipeline waits and runs the head task again.
     private async Task<(TaskOutcome Outcome, DequeuedTask? Task, Exception? HandlerError)> RunTaskWithRetryAsync(BatchLease lease, LeaseHeartbeat heartbeat, CancellationToken cancellationToken)

@@ -75,6 +75,15 @@ public sealed class PgQueueWorkerOptions
     }
 
     /// <summary>
+    /// Called on the worker's own flow after every task it ran, once the outcome is recorded (see
+    /// <see cref="FinishedTask"/>): for per-task logs and metrics. Keep it quick; an exception it throws ends the drain
+    /// and propagates from <see cref="PgQueueWorker.DrainAsync"/> (<see cref="PgQueueWorker.RunOnceAsync"/> still
+    /// releases the batch).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (nothing is called).</value>
+    public Action<FinishedTask>? TaskFinished { get; set; }
+
+    /// <summary>
     /// How long <see cref="PgQueueWorker.RunAsync"/> waits after a round that did no work (or failed) before claiming again.
     /// </summary>
     /// <value>The default value is 5 seconds.</value>

@@ -1,0 +1,81 @@
+using Npgsql;
+
+namespace PgQueue.Lambda;
+
+/// <summary>
+/// The handlers <see cref="Function"/> runs when no others are given: <c>demo.sleep</c>, a stand-in for real work that
+/// the local runner, the tests and a first deployment use.
+/// </summary>
+/// <remarks>
+/// <c>demo.sleep</c>'s payload is a <see cref="SleepTask"/>:
+/// <c>{"sleepMs": 2000}</c> sleeps 2 s; <c>"fail": true</c> then fails every attempt, <c>"failAttempts": 2</c> only the
+/// first two; <c>"record": true</c> inserts a row into <see cref="RecordTable"/> in the task's transaction, so the row
+/// commits exactly when the task completes (create the table first with <see cref="CreateRecordTableSql"/>).
+/// </remarks>
+public static class DemoTasks
+{
+    /// <summary>The task type of the sleeping task.</summary>
+    public const string SleepTaskType = "demo.sleep";
+
+    /// <summary>The table <c>"record": true</c> writes to: one row per completed task, committed with its completion.</summary>
+    public const string RecordTable = "pgqueue_demo.lambda_task_runs";
+
+    /// <summary>Creates <see cref="RecordTable"/> if it does not exist (needs CREATE on the database).</summary>
+    public const string CreateRecordTableSql =
+        "CREATE SCHEMA IF NOT EXISTS pgqueue_demo; " +
+        "CREATE TABLE IF NOT EXISTS pgqueue_demo.lambda_task_runs (" +
+        "seq bigserial PRIMARY KEY, task_id bigint NOT NULL, batch_id text NOT NULL, lease_token bigint NOT NULL, " +
+        "attempt integer NOT NULL, finished_at timestamptz NOT NULL DEFAULT clock_timestamp())";
+
+    private const string RecordSql =
+        "INSERT INTO pgqueue_demo.lambda_task_runs (task_id, batch_id, lease_token, attempt) VALUES ($1, $2, $3, $4)";
+
+    /// <summary>Creates a registry with the demo handlers.</summary>
+    /// <returns>A new registry with <see cref="SleepTaskType"/>.</returns>
+    public static TaskHandlerRegistry CreateRegistry() => Register(new TaskHandlerRegistry());
+
+    /// <summary>Adds the demo handlers to a registry.</summary>
+    /// <param name="handlers">The registry.</param>
+    /// <returns><paramref name="handlers"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handlers"/> is null.</exception>
+    /// <exception cref="ArgumentException">The registry already has a <see cref="SleepTaskType"/> handler.</exception>
+    public static TaskHandlerRegistry Register(TaskHandlerRegistry handlers)
+    {
+        ArgumentNullException.ThrowIfNull(handlers);
+        return handlers.Register<SleepTask>(SleepTaskType, SleepAsync);
+    }
+
+    private static async Task SleepAsync(TaskContext<SleepTask> task, CancellationToken cancellationToken)
+    {
+        var payload = task.Payload;
+        if (payload.SleepMs > 0)
+        {
+            await Task.Delay(payload.SleepMs, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (payload.Fail || task.Attempts < payload.FailAttempts)
+        {
+            throw new InvalidOperationException($"demo.sleep task {task.TaskId} fails on attempt {task.Attempts + 1}, as its payload asks");
+        }
+
+        if (payload.Record)
+        {
+            var command = new NpgsqlCommand(RecordSql, task.Connection, task.Transaction);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = task.TaskId });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = task.BatchId });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = task.LeaseToken });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = task.Attempts + 1 });
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}
+
+/// <summary>The payload of a <c>demo.sleep</c> task.</summary>
+/// <param name="SleepMs">How long the task works, in milliseconds.</param>
+/// <param name="Fail">Fail every attempt (the task ends dead after its attempts).</param>
+/// <param name="FailAttempts">Fail only the first this many attempts.</param>
+/// <param name="Record">Insert a row into <see cref="DemoTasks.RecordTable"/> in the task's transaction.</param>
+public sealed record SleepTask(int SleepMs = 0, bool Fail = false, int FailAttempts = 0, bool Record = false);
