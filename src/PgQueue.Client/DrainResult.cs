@@ -9,5 +9,5 @@ namespace PgQueue;
 public sealed record DrainResult(string BatchId, int TasksCompleted, int TasksFailed, int TasksDead, WorkerStopReason StopReason)
 {
     /// <summary>The tasks the drain ran, in the order it ran them, with how each ended.</summary>
-    public IReadOnlyList<TaskRun> Tasks { get; init; } = [];
+    public IReadOnlyList<FinishedTask> Tasks { get; init; } = [];
 }

@@ -1,8 +1,9 @@
 namespace PgQueue;
 
 /// <summary>
-/// A task a <see cref="PgQueueWorker"/> ran, as reported to <see cref="PgQueueWorkerOptions.TaskFinished"/> once its
-/// outcome is recorded: after the commit, after <c>fail_task</c>, or after the rollback.
+/// A task a <see cref="PgQueueWorker"/> ran, once its outcome is recorded (after the commit, after <c>fail_task</c>, or
+/// after the rollback): reported to <see cref="PgQueueWorkerOptions.TaskFinished"/> as it happens, and listed in
+/// <see cref="DrainResult.Tasks"/> and <see cref="RunResult.Tasks"/>.
 /// </summary>
 /// <param name="WorkerId">The worker that ran the task.</param>
 /// <param name="BatchId">The task's batch.</param>
@@ -23,6 +24,10 @@ public sealed record FinishedTask(
     long TaskId,
     string? TaskType,
     int Attempt,
-    FinishedTaskOutcome Outcome,
+    TaskRunOutcome Outcome,
     TimeSpan Duration,
-    Exception? Error);
+    Exception? Error)
+{
+    /// <summary>The handler's error as recorded by <c>fail_task</c> ("type: message"), or <see langword="null"/>.</summary>
+    public string? ErrorMessage => Error is null ? null : $"{Error.GetType().FullName}: {Error.Message}";
+}

@@ -166,7 +166,7 @@ public sealed class PgQueueWorker
         var startedAt = Stopwatch.GetTimestamp();
         var longestTask = TimeSpan.Zero;
         int completed = 0, failed = 0, dead = 0;
-        var runs = new List<TaskRun>();
+        var runs = new List<FinishedTask>();
         WorkerStopReason stopReason;
         var heartbeat = new LeaseHeartbeat(lease, Options.Lease, _logger);
         await using (heartbeat.ConfigureAwait(false))
@@ -206,12 +206,12 @@ public sealed class PgQueueWorker
 
                 var taskTime = Stopwatch.GetElapsedTime(taskStartedAt);
                 longestTask = taskTime > longestTask ? taskTime : longestTask;
-                ReportFinished(lease, task, outcome, taskTime, handlerError);
-
                 if (task is not null && ToRunOutcome(outcome) is { } runOutcome)
                 {
-                    var error = runOutcome is TaskRunOutcome.Retry or TaskRunOutcome.Dead ? Describe(handlerError!) : null;
-                    runs.Add(new TaskRun(task.TaskId, task.Attempts + 1, runOutcome, error));
+                    var finished = new FinishedTask(lease.WorkerId, lease.BatchId, lease.LeaseToken, task.TaskId, task.TaskType,
+                        task.Attempts + 1, runOutcome, taskTime, runOutcome is TaskRunOutcome.Retry or TaskRunOutcome.Dead ? handlerError : null);
+                    runs.Add(finished);
+                    Options.TaskFinished?.Invoke(finished);
                 }
 
                 switch (outcome)
@@ -258,25 +258,7 @@ public sealed class PgQueueWorker
         _ => null,
     };
 
-    private static string Describe(Exception handlerError) => $"{handlerError.GetType().FullName}: {handlerError.Message}";
 
-    private void ReportFinished(BatchLease lease, DequeuedTask? task, TaskOutcome outcome, TimeSpan duration, Exception? handlerError)
-    {
-        if (Options.TaskFinished is not { } taskFinished || task is null)
-        {
-            return;
-        }
-
-        var finished = outcome switch
-        {
-            TaskOutcome.Completed => FinishedTaskOutcome.Completed,
-            TaskOutcome.Retry => FinishedTaskOutcome.Failed,
-            TaskOutcome.Dead => FinishedTaskOutcome.Dead,
-            _ => FinishedTaskOutcome.RolledBack,
-        };
-        taskFinished(new FinishedTask(lease.WorkerId, lease.BatchId, lease.LeaseToken, task.TaskId, task.TaskType,
-            task.Attempts + 1, finished, duration, handlerError));
-    }
 
     // A transient database error rolls the task back; the retry pipeline waits and runs the head task again.
     private async Task<(TaskOutcome Outcome, DequeuedTask? Task, Exception? HandlerError)> RunTaskWithRetryAsync(BatchLease lease, LeaseHeartbeat heartbeat, CancellationToken cancellationToken)
@@ -407,7 +389,7 @@ public sealed class PgQueueWorker
         try
         {
             var outcome = await _client.FailTaskAsync(task.TaskId, lease.LeaseToken,
-                Describe(handlerError), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                $"{handlerError.GetType().FullName}: {handlerError.Message}", cancellationToken: CancellationToken.None).ConfigureAwait(false);
             if (outcome == FailTaskOutcome.Retry)
             {
                 Log.TaskFailedWillRetry(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken, attempt, handlerError);

@@ -12,7 +12,7 @@ namespace PgQueue;
 public sealed record RunResult(string? BatchId, int TasksCompleted, int TasksFailed, int TasksDead, WorkerStopReason StopReason)
 {
     /// <summary>The tasks the run ran, in the order it ran them, with how each ended; empty when nothing was claimed.</summary>
-    public IReadOnlyList<TaskRun> Tasks { get; init; } = [];
+    public IReadOnlyList<FinishedTask> Tasks { get; init; } = [];
 
     internal static RunResult From(DrainResult drain) =>
         new(drain.BatchId, drain.TasksCompleted, drain.TasksFailed, drain.TasksDead, drain.StopReason) { Tasks = drain.Tasks };

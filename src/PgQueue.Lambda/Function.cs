@@ -344,8 +344,8 @@ public class Function : IAsyncDisposable
             Longest = task.Duration > Longest ? task.Duration : Longest;
             var level = task.Outcome switch
             {
-                FinishedTaskOutcome.Completed => LogLevel.Information,
-                FinishedTaskOutcome.Dead => LogLevel.Error,
+                TaskRunOutcome.Completed => LogLevel.Information,
+                TaskRunOutcome.Dead => LogLevel.Error,
                 _ => LogLevel.Warning,
             };
             Log.TaskFinished(logger, level, task.TaskId, task.BatchId, Name(task.Outcome), task.Attempt, durationMs, task.WorkerId, task.LeaseToken, task.TaskType, task.Error);

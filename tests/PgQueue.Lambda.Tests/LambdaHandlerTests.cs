@@ -258,7 +258,7 @@ public sealed class LambdaHandlerTests(LambdaDatabaseFixture database) : IAsyncL
             failed =>
             {
                 Assert.Equal("Warning", failed.GetProperty("level").GetString());
-                Assert.Equal("failed", failed.GetProperty("outcome").GetString());
+                Assert.Equal("retry", failed.GetProperty("outcome").GetString());
             });
         var metrics = Assert.Single(lambda.MetricLines());
         Assert.Equal(1, metrics.GetProperty("TasksDeadLettered").GetInt32());

@@ -15,12 +15,13 @@ internal sealed record ProcessTaskResult(
     int TasksCompleted,
     int TasksFailed,
     int TasksDead,
-    IReadOnlyList<TaskRun> Tasks)
+    IReadOnlyList<ProcessedTask> Tasks)
 {
     public const string NothingToDo = "nothing to do";
     public const string Processed = "processed";
 
     public static ProcessTaskResult From(RunResult run) => new(
         run.BatchId is null ? NothingToDo : Processed,
-        run.BatchId, run.StopReason, run.TasksCompleted, run.TasksFailed, run.TasksDead, run.Tasks);
+        run.BatchId, run.StopReason, run.TasksCompleted, run.TasksFailed, run.TasksDead,
+        [.. run.Tasks.Select(t => new ProcessedTask(t.TaskId, t.Attempt, t.Outcome, t.ErrorMessage))]);
 }
