@@ -253,7 +253,7 @@ public sealed class LambdaHandlerTests(LambdaDatabaseFixture database) : IAsyncL
             {
                 Assert.Equal("Error", dead.GetProperty("level").GetString());
                 Assert.Equal("dead", dead.GetProperty("outcome").GetString());
-                Assert.Contains("fails on attempt 1", dead.GetProperty("error").GetString(), StringComparison.Ordinal);
+                Assert.Contains("fails try 1", dead.GetProperty("error").GetString(), StringComparison.Ordinal);
             },
             failed =>
             {

@@ -1,15 +1,15 @@
 using Npgsql;
 
-namespace PgQueue.Lambda;
+namespace PgQueue;
 
 /// <summary>
-/// The handlers <see cref="Function"/> runs when no others are given: <c>demo.sleep</c>, a stand-in for real work that
-/// the local runner, the tests and a first deployment use.
+/// The demo handlers: <c>demo.sleep</c>, a stand-in for real work that the Lambda, the HTTP API and the worker host
+/// register by default, and that the local runner, the tests and a first deployment use.
 /// </summary>
 /// <remarks>
 /// <c>demo.sleep</c>'s payload is a <see cref="SleepTask"/>:
 /// <c>{"sleepMs": 2000}</c> sleeps 2 s; <c>"fail": true</c> then fails every attempt, <c>"failAttempts": 2</c> only the
-/// first two; <c>"record": true</c> inserts a row into <see cref="RecordTable"/> in the task's transaction, so the row
+/// first two (<c>"error": "…"</c> sets the message); <c>"record": true</c> inserts a row into <see cref="RecordTable"/> in the task's transaction, so the row
 /// commits exactly when the task completes (create the table first with <see cref="CreateRecordTableSql"/>).
 /// </remarks>
 public static class DemoTasks
@@ -26,6 +26,8 @@ public static class DemoTasks
         "CREATE TABLE IF NOT EXISTS pgqueue_demo.lambda_task_runs (" +
         "seq bigserial PRIMARY KEY, task_id bigint NOT NULL, batch_id text NOT NULL, lease_token bigint NOT NULL, " +
         "attempt integer NOT NULL, finished_at timestamptz NOT NULL DEFAULT clock_timestamp())";
+
+    private const int MaxSleepMs = 60_000;
 
     private const string RecordSql =
         "INSERT INTO pgqueue_demo.lambda_task_runs (task_id, batch_id, lease_token, attempt) VALUES ($1, $2, $3, $4)";
@@ -50,12 +52,14 @@ public static class DemoTasks
         var payload = task.Payload;
         if (payload.SleepMs > 0)
         {
-            await Task.Delay(payload.SleepMs, cancellationToken).ConfigureAwait(false);
+            // A task's transaction stays open while it sleeps: keep demo work well inside any lease.
+            await Task.Delay(Math.Min(payload.SleepMs, MaxSleepMs), cancellationToken).ConfigureAwait(false);
         }
 
         if (payload.Fail || task.Attempts < payload.FailAttempts)
         {
-            throw new InvalidOperationException($"demo.sleep task {task.TaskId} fails on attempt {task.Attempts + 1}, as its payload asks");
+            throw new InvalidOperationException(payload.Error
+                ?? $"demo.sleep fails try {task.Attempts + 1} of task {task.TaskId}, as its payload asks");
         }
 
         if (payload.Record)
@@ -74,8 +78,9 @@ public static class DemoTasks
 }
 
 /// <summary>The payload of a <c>demo.sleep</c> task.</summary>
-/// <param name="SleepMs">How long the task works, in milliseconds.</param>
+/// <param name="SleepMs">How long the task works, in milliseconds (at most 60000).</param>
 /// <param name="Fail">Fail every attempt (the task ends dead after its attempts).</param>
 /// <param name="FailAttempts">Fail only the first this many attempts.</param>
 /// <param name="Record">Insert a row into <see cref="DemoTasks.RecordTable"/> in the task's transaction.</param>
-public sealed record SleepTask(int SleepMs = 0, bool Fail = false, int FailAttempts = 0, bool Record = false);
+/// <param name="Error">The error message of a failing try, or <see langword="null"/> for the default one.</param>
+public sealed record SleepTask(int SleepMs = 0, bool Fail = false, int FailAttempts = 0, bool Record = false, string? Error = null);
