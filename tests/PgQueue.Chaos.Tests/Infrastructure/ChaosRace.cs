@@ -98,14 +98,19 @@ public static class ChaosRace
                         await Sql.SnapshotAsync(adminConnectionString));
                 }
 
-                var pending = await PendingAsync(adminConnectionString);
+                if (disturbance.IsFaulted)
+                {
+                    await disturbance;
+                }
+
+                var pending = await PendingOrUnknownAsync(adminConnectionString);
                 if (pending == 0 && disturbance.IsCompleted)
                 {
                     break;
                 }
 
                 // Kill a process that is draining (it has finished a task), at a random moment, a bounded number of times.
-                if (kills < size.Kills && pending > 0 && started.Elapsed >= nextKillAt)
+                if (kills < size.Kills && pending != 0 && started.Elapsed >= nextKillAt)
                 {
                     var working = Enumerable.Range(0, slots.Length).Where(i => !slots[i].HasExited && slots[i].TasksFinished > 0).ToList();
                     if (working.Count > 0)
@@ -123,7 +128,7 @@ public static class ChaosRace
                 // A process that found nothing to do exits; while work remains (behind a dead owner's lease), start it again.
                 for (var i = 0; i < slots.Length; i++)
                 {
-                    if (slots[i].HasExited && pending > 0)
+                    if (slots[i].HasExited && pending != 0)
                     {
                         await slots[i].WaitForExitAsync();
                         failedExits += slots[i].ExitCode == 0 ? 0 : 1;
@@ -193,6 +198,20 @@ public static class ChaosRace
 
     public static Task<long> PendingAsync(string connectionString) =>
         Sql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM pgqueue.tasks");
+
+    // While PostgreSQL restarts, the count is unknown (-1): keep the workers going.
+    private static async Task<long> PendingOrUnknownAsync(string connectionString)
+    {
+        try
+        {
+            return await PendingAsync(connectionString);
+        }
+        catch (NpgsqlException)
+        {
+            NpgsqlConnection.ClearAllPools();
+            return -1;
+        }
+    }
 
     private static TimeSpan NextKill(Random random, TimeSpan now) => now + TimeSpan.FromMilliseconds(random.Next(150, 900));
 
