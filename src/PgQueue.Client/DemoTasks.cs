@@ -10,7 +10,10 @@ namespace PgQueue;
 /// <c>demo.sleep</c>'s payload is a <see cref="SleepTask"/>:
 /// <c>{"sleepMs": 2000}</c> sleeps 2 s; <c>"fail": true</c> then fails every attempt, <c>"failAttempts": 2</c> only the
 /// first two (<c>"error": "…"</c> sets the message); <c>"record": true</c> inserts a row into <see cref="RecordTable"/> in the task's transaction, so the row
-/// commits exactly when the task completes (create the table first with <see cref="CreateRecordTableSql"/>).
+/// commits exactly when the task completes (create the table first with <see cref="CreateRecordTableSql"/>);
+/// <c>"logStart": true</c> first inserts a row into <see cref="StartTable"/> on a separate autocommit connection, so
+/// the row stays even when the task's transaction rolls back (chaos tests count redone tasks with it; create the table
+/// with <see cref="CreateStartTableSql"/>).
 /// </remarks>
 public static class DemoTasks
 {
@@ -28,6 +31,19 @@ public static class DemoTasks
         "attempt integer NOT NULL, finished_at timestamptz NOT NULL DEFAULT clock_timestamp())";
 
     private const int MaxSleepMs = 60_000;
+
+    /// <summary>The table <c>"logStart": true</c> writes to: one row per start, committed before the work begins.</summary>
+    public const string StartTable = "pgqueue_demo.lambda_task_starts";
+
+    /// <summary>Creates <see cref="StartTable"/> if it does not exist (needs CREATE on the database).</summary>
+    public const string CreateStartTableSql =
+        "CREATE SCHEMA IF NOT EXISTS pgqueue_demo; " +
+        "CREATE TABLE IF NOT EXISTS pgqueue_demo.lambda_task_starts (" +
+        "seq bigserial PRIMARY KEY, task_id bigint NOT NULL, batch_id text NOT NULL, lease_token bigint NOT NULL, " +
+        "attempt integer NOT NULL, started_at timestamptz NOT NULL DEFAULT clock_timestamp())";
+
+    private const string StartSql =
+        "INSERT INTO pgqueue_demo.lambda_task_starts (task_id, batch_id, lease_token, attempt) VALUES ($1, $2, $3, $4)";
 
     private const string RecordSql =
         "INSERT INTO pgqueue_demo.lambda_task_runs (task_id, batch_id, lease_token, attempt) VALUES ($1, $2, $3, $4)";
@@ -50,6 +66,11 @@ public static class DemoTasks
     private static async Task SleepAsync(TaskContext<SleepTask> task, CancellationToken cancellationToken)
     {
         var payload = task.Payload;
+        if (payload.LogStart)
+        {
+            await LogStartAsync(task, cancellationToken).ConfigureAwait(false);
+        }
+
         if (payload.SleepMs > 0)
         {
             // A task's transaction stays open while it sleeps: keep demo work well inside any lease.
@@ -75,6 +96,25 @@ public static class DemoTasks
             }
         }
     }
+
+    // A clone of the task's connection keeps its credentials; outside the task's transaction the insert autocommits.
+    private static async Task LogStartAsync(TaskContext<SleepTask> task, CancellationToken cancellationToken)
+    {
+        var connection = task.Connection.CloneWith(task.Connection.ConnectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var command = new NpgsqlCommand(StartSql, connection);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = task.TaskId });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = task.BatchId });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = task.LeaseToken });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = task.Attempts + 1 });
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 }
 
 /// <summary>The payload of a <c>demo.sleep</c> task.</summary>
@@ -82,5 +122,6 @@ public static class DemoTasks
 /// <param name="Fail">Fail every attempt (the task ends dead after its attempts).</param>
 /// <param name="FailAttempts">Fail only the first this many attempts.</param>
 /// <param name="Record">Insert a row into <see cref="DemoTasks.RecordTable"/> in the task's transaction.</param>
+/// <param name="LogStart">First insert a row into <see cref="DemoTasks.StartTable"/> on a separate autocommit connection.</param>
 /// <param name="Error">The error message of a failing try, or <see langword="null"/> for the default one.</param>
-public sealed record SleepTask(int SleepMs = 0, bool Fail = false, int FailAttempts = 0, bool Record = false, string? Error = null);
+public sealed record SleepTask(int SleepMs = 0, bool Fail = false, int FailAttempts = 0, bool Record = false, bool LogStart = false, string? Error = null);
