@@ -45,6 +45,7 @@ public class Function : IAsyncDisposable
     private readonly JsonLineSink _sink;
     private readonly ILogger _logger;
     private readonly Lazy<PgQueueClient> _client;
+    private readonly ApiProcessor? _api;
     private long _invocations;
 
     /// <summary>
@@ -91,7 +92,14 @@ public class Function : IAsyncDisposable
     {
     }
 
-    private Function(Func<ILoggerFactory, TaskHandlerRegistry> createHandlers, Func<string, string?> environment, Stream? logOutput)
+    // Tests: API mode through the given client (e.g. a WebApplicationFactory's) instead of the shared one.
+    internal Function(TaskHandlerRegistry handlers, Func<string, string?> environment, Stream? logOutput, HttpClient apiClient)
+        : this(Required(handlers), environment, logOutput, apiClient)
+    {
+    }
+
+    private Function(Func<ILoggerFactory, TaskHandlerRegistry> createHandlers, Func<string, string?> environment, Stream? logOutput,
+        HttpClient? apiClient = null)
     {
         ArgumentNullException.ThrowIfNull(createHandlers);
         ArgumentNullException.ThrowIfNull(environment);
@@ -117,6 +125,7 @@ public class Function : IAsyncDisposable
         _handlers = createHandlers(LoggerFactory) ?? throw new ArgumentNullException(nameof(createHandlers), "The handler factory returned null.");
         WorkerId = $"{Settings.FunctionName}:{Settings.InstanceName}";
         _client = new Lazy<PgQueueClient>(CreateClient, LazyThreadSafetyMode.ExecutionAndPublication);
+        _api = Settings.IsApiMode ? new ApiProcessor(Settings, apiClient, _logger) : null;
     }
 
     /// <summary>The validated settings, read once when the function was created.</summary>
@@ -197,6 +206,11 @@ public class Function : IAsyncDisposable
         var startedAt = Stopwatch.GetTimestamp();
         var workerId = request.WorkerId ?? WorkerId;
         var preferredBatchId = request.PreferredBatchId ?? Settings.PreferredBatchId;
+        if (_api is not null)
+        {
+            return await InvokeApiAsync(_api, invocation, startedAt, workerId, preferredBatchId, cancellationToken).ConfigureAwait(false);
+        }
+
         var tasks = new TaskTally(_logger);
         var batches = new List<string>();
         int completed = 0, failed = 0, dead = 0;
@@ -265,6 +279,32 @@ public class Function : IAsyncDisposable
         Log.InvocationFinished(_logger, invocation, workerId, Name(outcome), completed, failed, dead, batches.Count, batches,
             stopReason is { } reason ? Name(reason) : null, Math.Round(result.DurationMs, 3));
         EmbeddedMetrics.Write(_sink, Settings, result, tasks.DurationsMs, TimeProvider.System.GetUtcNow());
+        return result;
+    }
+
+    // API mode: one POST /process-task (with its retries); the reply maps to the result as a database round would.
+    private async Task<InvocationResult> InvokeApiAsync(ApiProcessor api, long invocation, long startedAt, string workerId, string? preferredBatchId,
+        CancellationToken cancellationToken)
+    {
+        var round = await api.ProcessAsync(invocation, workerId, preferredBatchId, Settings.TimeBudget, cancellationToken).ConfigureAwait(false);
+        var durationMs = Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds;
+        if (round.Reply is not { } reply)
+        {
+            Log.ApiRequestFailed(_logger, invocation, workerId, round.Attempts, round.Error!, Math.Round(durationMs, 3));
+            return new InvocationResult(InvocationOutcome.Failed, workerId, invocation, 0, [], 0, 0, 0, null, durationMs, round.Error);
+        }
+
+        var finished = reply.TasksCompleted + reply.TasksFailed + reply.TasksDead;
+        var outcome = finished == 0 ? InvocationOutcome.Empty
+            : reply.StopReason is WorkerStopReason.TimeBudgetReached or WorkerStopReason.MaxTasksReached or WorkerStopReason.LeaseLost or WorkerStopReason.Cancelled
+                ? InvocationOutcome.Busy
+                : InvocationOutcome.Worked;
+        IReadOnlyList<string> batches = reply.BatchId is null ? [] : [reply.BatchId];
+        var result = new InvocationResult(outcome, workerId, invocation, batches.Count, batches, reply.TasksCompleted, reply.TasksFailed,
+            reply.TasksDead, reply.StopReason, durationMs, null);
+        Log.InvocationFinished(_logger, invocation, workerId, Name(outcome), reply.TasksCompleted, reply.TasksFailed, reply.TasksDead,
+            batches.Count, batches, Name(reply.StopReason), Math.Round(durationMs, 3));
+        EmbeddedMetrics.Write(_sink, Settings, result, [], TimeProvider.System.GetUtcNow());
         return result;
     }
 

@@ -20,4 +20,10 @@ public enum InvocationOutcome
 
     /// <summary>The input was invalid; nothing was claimed.</summary>
     Rejected,
+
+    /// <summary>
+    /// API mode only: the API refused the request (a 4xx other than 408/429, e.g. a bad key) or still failed after the
+    /// retries within the time budget; the result's error says why.
+    /// </summary>
+    Failed,
 }

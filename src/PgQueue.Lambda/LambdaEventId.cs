@@ -23,4 +23,10 @@ public static class LambdaEventId
 
     /// <summary>The execution environment created its data source (its first invocation).</summary>
     public const int DataSourceCreated = 4006;
+
+    /// <summary>API mode: a request to <c>/process-task</c> failed transiently (5xx, 408, 429, network, timeout) and is retried.</summary>
+    public const int ApiRequestRetried = 4007;
+
+    /// <summary>API mode: the invocation failed: the API refused the request or the retries ran out.</summary>
+    public const int ApiRequestFailed = 4008;
 }

@@ -13,8 +13,26 @@ namespace PgQueue.Lambda;
 /// </remarks>
 public sealed partial class LambdaSettings
 {
-    /// <summary>Required: the Npgsql connection string of the queue's database (point it at RDS Proxy or PgBouncer).</summary>
+    /// <summary>
+    /// The Npgsql connection string of the queue's database (point it at RDS Proxy or PgBouncer): required in database
+    /// mode; set either it or <see cref="ApiUrlVariable"/>.
+    /// </summary>
     public const string ConnectionVariable = "PGQUEUE_CONNECTION";
+
+    /// <summary>
+    /// API mode: the absolute http(s) URL of the PgQueue API; each invocation POSTs <c>{url}/process-task</c> instead of
+    /// calling the database. Set either it or <see cref="ConnectionVariable"/>.
+    /// </summary>
+    public const string ApiUrlVariable = "PGQUEUE_API_URL";
+
+    /// <summary>Required with <see cref="ApiUrlVariable"/>: a worker-role API key, sent as <c>X-Api-Key</c>; never logged.</summary>
+    public const string ApiKeyVariable = "PGQUEUE_API_KEY";
+
+    /// <summary>Optional in API mode: how long one request may take before it is retried (default 30 s, capped by the budget).</summary>
+    public const string ApiTimeoutVariable = "PGQUEUE_API_TIMEOUT";
+
+    /// <summary>The per-request timeout in API mode when <see cref="ApiTimeoutVariable"/> is not set: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultApiTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Optional: a batch to claim first when it is claimable; the invocation's input may name another.</summary>
     public const string PreferredBatchVariable = "PGQUEUE_PREFERRED_BATCH";
@@ -46,10 +64,13 @@ public sealed partial class LambdaSettings
     // Lambda's longest timeout: a budget beyond it can only be a mistake.
     private static readonly TimeSpan LongestTimeBudget = TimeSpan.FromMinutes(15);
 
-    private LambdaSettings(string connectionString, string? preferredBatchId, TimeSpan timeBudget, int? maxTasks, TimeSpan? lease,
+    private LambdaSettings(string? connectionString, Uri? apiUrl, string? apiKey, TimeSpan apiTimeout, string? preferredBatchId, TimeSpan timeBudget, int? maxTasks, TimeSpan? lease,
         LogLevel logLevel, string metricsNamespace, string functionName, string instanceName)
     {
         ConnectionString = connectionString;
+        ApiUrl = apiUrl;
+        ApiKey = apiKey;
+        ApiTimeout = apiTimeout;
         PreferredBatchId = preferredBatchId;
         TimeBudget = timeBudget;
         MaxTasks = maxTasks;
@@ -60,8 +81,21 @@ public sealed partial class LambdaSettings
         InstanceName = instanceName;
     }
 
-    /// <summary>The connection string (<see cref="ConnectionVariable"/>), as given.</summary>
-    public string ConnectionString { get; }
+    /// <summary>The connection string (<see cref="ConnectionVariable"/>), as given; <see langword="null"/> in API mode.</summary>
+    public string? ConnectionString { get; }
+
+    /// <summary>The API's base URL (<see cref="ApiUrlVariable"/>); <see langword="null"/> in database mode.</summary>
+    public Uri? ApiUrl { get; }
+
+    /// <summary>The API key (<see cref="ApiKeyVariable"/>) in API mode; never logged.</summary>
+    public string? ApiKey { get; }
+
+    /// <summary>How long one API request may take (<see cref="ApiTimeoutVariable"/>) before it counts as timed out and is retried.</summary>
+    /// <value>The default value is <see cref="DefaultApiTimeout"/>.</value>
+    public TimeSpan ApiTimeout { get; }
+
+    /// <summary>True when the function calls the API (<see cref="ApiUrl"/> is set) rather than the database.</summary>
+    public bool IsApiMode => ApiUrl is not null;
 
     /// <summary>The batch to claim first (<see cref="PreferredBatchVariable"/>), or <see langword="null"/>.</summary>
     public string? PreferredBatchId { get; }
@@ -122,14 +156,51 @@ public sealed partial class LambdaSettings
         string? Read(string name) => getVariable(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 
         var connectionString = Read(ConnectionVariable);
-        if (connectionString is null)
+        var apiUrlText = Read(ApiUrlVariable);
+        var apiKey = Read(ApiKeyVariable);
+        Uri? apiUrl = null;
+        if (connectionString is not null && apiUrlText is not null)
+        {
+            problems.Add($"{ConnectionVariable} and {ApiUrlVariable} are both set: set {ConnectionVariable} for database mode " +
+                $"or {ApiUrlVariable} (with {ApiKeyVariable}) for API mode, not both");
+        }
+        else if (connectionString is null && apiUrlText is null)
         {
             problems.Add($"{ConnectionVariable} is not set: give the Npgsql connection string of the queue's database, " +
-                "e.g. Host=<RDS Proxy endpoint>;Username=<login with pgqueue_worker>;Password=…;Database=<database>");
+                "e.g. Host=<RDS Proxy endpoint>;Username=<login with pgqueue_worker>;Password=…;Database=<database>, " +
+                $"or set {ApiUrlVariable} and {ApiKeyVariable} to process through the PgQueue API");
         }
-        else
+        else if (connectionString is not null)
         {
             problems.AddRange(CheckConnectionString(connectionString));
+        }
+
+        if (apiUrlText is not null)
+        {
+            if (!Uri.TryCreate(apiUrlText, UriKind.Absolute, out apiUrl) || (apiUrl.Scheme != Uri.UriSchemeHttp && apiUrl.Scheme != Uri.UriSchemeHttps)
+                || !string.IsNullOrEmpty(apiUrl.Query) || !string.IsNullOrEmpty(apiUrl.Fragment))
+            {
+                problems.Add($"{ApiUrlVariable} '{apiUrlText}' is not an absolute http or https URL without query: use e.g. https://queue.example.com");
+                apiUrl = null;
+            }
+
+            if (apiKey is null)
+            {
+                problems.Add($"{ApiKeyVariable} is not set: API mode ({ApiUrlVariable}) needs a worker-role key, sent as X-Api-Key");
+            }
+        }
+        else if (apiKey is not null && connectionString is not null)
+        {
+            problems.Add($"{ApiKeyVariable} is set without {ApiUrlVariable}: the key is used only in API mode; unset it or set {ApiUrlVariable} instead of {ConnectionVariable}");
+        }
+
+        var apiTimeout = DefaultApiTimeout;
+        if (Read(ApiTimeoutVariable) is { } apiTimeoutText)
+        {
+            if (!Durations.TryParse(apiTimeoutText, out apiTimeout) || apiTimeout <= TimeSpan.Zero)
+            {
+                problems.Add($"{ApiTimeoutVariable} '{apiTimeoutText}' is not a positive duration: use e.g. 30s or 1500ms");
+            }
         }
 
         var preferredBatchId = Read(PreferredBatchVariable);
@@ -198,7 +269,7 @@ public sealed partial class LambdaSettings
             throw new LambdaConfigurationException(problems);
         }
 
-        return new LambdaSettings(connectionString!, preferredBatchId, timeBudget, maxTasks, lease, logLevel,
+        return new LambdaSettings(connectionString, apiUrl, apiKey, apiTimeout, preferredBatchId, timeBudget, maxTasks, lease, logLevel,
             metricsNamespace, functionName, instanceName);
     }
 

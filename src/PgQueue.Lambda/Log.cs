@@ -29,4 +29,12 @@ internal static partial class Log
     [LoggerMessage(EventId = LambdaEventId.DataSourceCreated, EventName = "DataSourceCreated", Level = LogLevel.Information,
         Message = "Worker {WorkerId} created its data source for {Host}:{Port}/{Database} (pool of at most {MaxPoolSize}, no reset on close)")]
     public static partial void DataSourceCreated(ILogger logger, string workerId, string? host, int port, string? database, int maxPoolSize);
+
+    [LoggerMessage(EventId = LambdaEventId.ApiRequestRetried, EventName = "ApiRequestRetried", Level = LogLevel.Warning,
+        Message = "Invocation {Invocation}: POST {Url} attempt {Attempt} failed ({Reason}); retrying in {DelayMs} ms")]
+    public static partial void ApiRequestRetried(ILogger logger, long invocation, string url, int attempt, string reason, double delayMs);
+
+    [LoggerMessage(EventId = LambdaEventId.ApiRequestFailed, EventName = "ApiRequestFailed", Level = LogLevel.Error,
+        Message = "Invocation {Invocation} of worker {WorkerId} failed in API mode after {Attempts} request(s): {Error}; {DurationMs} ms")]
+    public static partial void ApiRequestFailed(ILogger logger, long invocation, string workerId, int attempts, string error, double durationMs);
 }

@@ -103,6 +103,45 @@ public sealed class LambdaSettingsTests
         Assert.DoesNotContain("secret", exception.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void FromEnvironment_reads_api_mode_without_a_connection_string()
+    {
+        var settings = Read((LambdaSettings.ApiUrlVariable, "https://queue.example.com/base/"), (LambdaSettings.ApiKeyVariable, "k-123"),
+            (LambdaSettings.ApiTimeoutVariable, "5s"));
+
+        Assert.True(settings.IsApiMode);
+        Assert.Null(settings.ConnectionString);
+        Assert.Equal(new Uri("https://queue.example.com/base/"), settings.ApiUrl);
+        Assert.Equal("k-123", settings.ApiKey);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.ApiTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), Read((LambdaSettings.ApiUrlVariable, "http://api"), (LambdaSettings.ApiKeyVariable, "k")).ApiTimeout);
+        Assert.False(Read((LambdaSettings.ConnectionVariable, Connection)).IsApiMode);
+    }
+
+    [Theory]
+    [InlineData(null, "https://queue.example.com", null, "PGQUEUE_API_KEY is not set")]
+    [InlineData(Connection, "https://queue.example.com", "k", "PGQUEUE_CONNECTION and PGQUEUE_API_URL are both set")]
+    [InlineData(null, null, null, "PGQUEUE_CONNECTION is not set")]
+    [InlineData(null, "queue.example.com/api", "k", "PGQUEUE_API_URL 'queue.example.com/api' is not an absolute http or https URL")]
+    [InlineData(null, "ftp://queue.example.com", "k", "PGQUEUE_API_URL 'ftp://queue.example.com' is not an absolute http or https URL")]
+    [InlineData(Connection, null, "k", "PGQUEUE_API_KEY is set without PGQUEUE_API_URL")]
+    public void FromEnvironment_wants_exactly_one_mode_with_one_message_per_problem(string? connection, string? url, string? key, string expected)
+    {
+        var exception = Assert.Throws<LambdaConfigurationException>(() => Read(
+            (LambdaSettings.ConnectionVariable, connection), (LambdaSettings.ApiUrlVariable, url), (LambdaSettings.ApiKeyVariable, key)));
+
+        Assert.StartsWith(expected, Assert.Single(exception.Problems), StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromEnvironment_refuses_a_bad_api_timeout()
+    {
+        var exception = Assert.Throws<LambdaConfigurationException>(() => Read(
+            (LambdaSettings.ApiUrlVariable, "https://queue.example.com"), (LambdaSettings.ApiKeyVariable, "k"), (LambdaSettings.ApiTimeoutVariable, "never")));
+        Assert.StartsWith("PGQUEUE_API_TIMEOUT 'never' is not a positive duration", Assert.Single(exception.Problems), StringComparison.Ordinal);
+    }
+
     private static LambdaSettings Read(params (string Name, string? Value)[] variables)
     {
         var map = variables.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal);
