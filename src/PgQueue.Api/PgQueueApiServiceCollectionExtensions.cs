@@ -10,6 +10,7 @@ using PgQueue.Api.Auth;
 using PgQueue.Api.Endpoints;
 using PgQueue.Api.Errors;
 using PgQueue.Api.Handlers;
+using PgQueue.Hosting;
 
 namespace PgQueue.Api;
 

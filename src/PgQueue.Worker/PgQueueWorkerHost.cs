@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PgQueue.Hosting;
 
 namespace PgQueue.Worker;
 
@@ -32,7 +33,7 @@ internal sealed class PgQueueWorkerHost(
         var running = new List<Task>();
         if (_options.Listen)
         {
-            var listenConnection = PgQueueConnection.ForListening(_options.ListenConnectionString ?? connection.ConnectionString);
+            var listenConnection = ListenConnection.For(_options.ListenConnectionString ?? connection.ConnectionString);
             var listener = new NotificationListener(listenConnection, signal, status, loggerFactory.CreateLogger<NotificationListener>());
             running.Add(listener.RunAsync(stoppingToken));
         }

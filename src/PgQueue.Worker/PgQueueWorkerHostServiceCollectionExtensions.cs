@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PgQueue.Worker.Handlers;
+using PgQueue.Hosting;
 
 namespace PgQueue.Worker;
 

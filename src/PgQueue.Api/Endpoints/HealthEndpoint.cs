@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using PgQueue.Api.Contracts;
 using PgQueue.Migrations;
+using PgQueue.Hosting;
 
 namespace PgQueue.Api.Endpoints;
 

@@ -1,10 +1,12 @@
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 
-namespace PgQueue.Api;
+namespace PgQueue.Hosting;
 
 /// <summary>
-/// The database the API serves: <c>PgQueue:ConnectionString</c>, else the environment variable <c>PGQUEUE_CONNECTION</c>
-/// (the CLI's). Kept whole, with its password, for the migration check; the client's data source hides it.
+/// The database a PgQueue host (the HTTP API, the worker host) works on: <c>PgQueue:ConnectionString</c>, else the
+/// environment variable <c>PGQUEUE_CONNECTION</c> (the CLI's). Kept whole, with its password, for the migration check
+/// and the worker's listener; the client's data source hides it. One source file, compiled into both hosts.
 /// </summary>
 internal sealed class PgQueueConnection
 {
