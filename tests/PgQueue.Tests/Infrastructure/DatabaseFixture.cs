@@ -78,7 +78,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
         await _respawner!.ResetAsync(connection);
         await using var command = new NpgsqlCommand(
             "UPDATE pgqueue.settings SET lease = DEFAULT, max_attempts = DEFAULT, backoff_base = DEFAULT, " +
-            "backoff_cap = DEFAULT, payload_limit_bytes = DEFAULT", connection);
+            "backoff_cap = DEFAULT, payload_limit_bytes = DEFAULT, keep_completed = DEFAULT", connection);
         await command.ExecuteNonQueryAsync();
     }
 
