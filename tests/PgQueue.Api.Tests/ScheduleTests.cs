@@ -101,7 +101,7 @@ public sealed class ScheduleTests(ApiFixture fixture) : ApiTest(fixture)
         { """{"batchId":"has space","every":"00:00:05"}""", "PQ002" },
         // Unreadable bodies.
         { """{"every":"00:00:05"}""", null },
-        { """{"batchID":"A","every":"00:00:05"}""", null },
+        { """{"batch":"A","every":"00:00:05"}""", null },
         { """{"batchId":"A","every":"00:00:05",""", null },
         { """["A"]""", null },
     };
