@@ -56,4 +56,21 @@ internal static partial class Log
     [LoggerMessage(EventId = 6062, Level = LogLevel.Debug,
         Message = "{Method} {Path} was abandoned by its caller; its work was rolled back")]
     public static partial void RequestAborted(ILogger logger, string method, PathString path);
+
+    [LoggerMessage(EventId = 6070, Level = LogLevel.Information,
+        Message = "Set schedule {ScheduleName} for batch {BatchId} (every {Every}, cron {Cron}, zone {TimeZone}): next run {NextRun}")]
+    public static partial void ScheduleSet(ILogger logger, string scheduleName, string batchId, TimeSpan? every, string? cron, string timeZone, DateTimeOffset nextRun);
+
+    [LoggerMessage(EventId = 6071, Level = LogLevel.Information, Message = "Dropped schedule {ScheduleName}")]
+    public static partial void ScheduleDropped(ILogger logger, string scheduleName);
+
+    [LoggerMessage(EventId = 6072, Level = LogLevel.Information, Message = "Enqueued {TaskCount} tasks of due schedules")]
+    public static partial void DueSchedulesEnqueued(ILogger logger, int taskCount);
+
+    [LoggerMessage(EventId = 6080, Level = LogLevel.Information, Message = "Set the priority of batch {BatchId} to {Priority}")]
+    public static partial void BatchPrioritySet(ILogger logger, string batchId, int priority);
+
+    [LoggerMessage(EventId = 6090, Level = LogLevel.Information,
+        Message = "Enqueued task {TaskId} as a rerun of {State} task {OriginalTaskId} in batch {BatchId}")]
+    public static partial void TaskRerun(ILogger logger, long taskId, long originalTaskId, string state, string batchId);
 }

@@ -103,6 +103,7 @@ public static class PgQueueApiServiceCollectionExtensions
         app.MapTaskEndpoints();
         app.MapBatchEndpoints();
         app.MapDeadTaskEndpoints();
+        app.MapScheduleEndpoints();
         app.MapOpenApi().RequireAuthorization();
         return app;
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
 using PgQueue.Api.Tests.Support;
+using PgQueue.Tests.Infrastructure;
 using Xunit;
 
 namespace PgQueue.Api.Tests;
@@ -22,6 +23,14 @@ public sealed class AuthTests(ApiFixture fixture) : ApiTest(fixture)
         { "GET", "/dead-tasks", null },
         { "POST", "/dead-tasks/retry", "{}" },
         { "GET", "/openapi/v1.json", null },
+        { "PUT", "/schedules/s", """{"batchId":"A","every":"00:01:00"}""" },
+        { "GET", "/schedules", null },
+        { "GET", "/schedules/s", null },
+        { "DELETE", "/schedules/s", null },
+        { "POST", "/schedules/enqueue-due", null },
+        { "GET", "/cron/next?cron=*%20*%20*%20*%20*", null },
+        { "PUT", "/batches/A/priority", """{"priority":1}""" },
+        { "POST", "/tasks/1/rerun", null },
     };
 
     [Theory]
@@ -82,6 +91,14 @@ public sealed class AuthTests(ApiFixture fixture) : ApiTest(fixture)
     [InlineData("POST", "/batches/A/resume", null)]
     [InlineData("GET", "/dead-tasks", null)]
     [InlineData("POST", "/dead-tasks/retry", "{}")]
+    [InlineData("PUT", "/schedules/s", """{"batchId":"A","every":"00:01:00"}""")]
+    [InlineData("GET", "/schedules", null)]
+    [InlineData("GET", "/schedules/s", null)]
+    [InlineData("DELETE", "/schedules/s", null)]
+    [InlineData("POST", "/schedules/enqueue-due", null)]
+    [InlineData("GET", "/cron/next?cron=*%20*%20*%20*%20*", null)]
+    [InlineData("PUT", "/batches/A/priority", """{"priority":1}""")]
+    [InlineData("POST", "/tasks/1/rerun", null)]
     public async Task A_producer_key_may_not_process_or_administer(string method, string path, string? body)
     {
         await EnqueueAsync("A");
@@ -95,10 +112,30 @@ public sealed class AuthTests(ApiFixture fixture) : ApiTest(fixture)
     [InlineData("GET", "/tasks", null)]
     [InlineData("POST", "/batches/A/pause", null)]
     [InlineData("POST", "/dead-tasks/retry", "{}")]
+    [InlineData("PUT", "/schedules/s", """{"batchId":"A","every":"00:01:00"}""")]
+    [InlineData("DELETE", "/schedules/s", null)]
+    [InlineData("PUT", "/batches/A/priority", """{"priority":1}""")]
+    [InlineData("POST", "/tasks/1/rerun", null)]
+    [InlineData("GET", "/tasks/1", null)]
     public async Task A_worker_key_may_not_enqueue_or_administer(string method, string path, string? body)
     {
+        await Sql.ExecuteAsync(ConnectionString, "SELECT pgqueue.set_schedule('s', 'A', every => interval '1 hour')");
         using var client = Worker();
         await RejectedAsync(() => client.SendAsync(Request(method, path, body)), HttpStatusCode.Forbidden);
+    }
+
+    [Theory]
+    [InlineData("GET", "/schedules", null, HttpStatusCode.OK)]
+    [InlineData("GET", "/schedules/s", null, HttpStatusCode.OK)]
+    [InlineData("POST", "/schedules/enqueue-due", null, HttpStatusCode.OK)]
+    [InlineData("GET", "/cron/next?cron=*%20*%20*%20*%20*", null, HttpStatusCode.OK)]
+    public async Task A_worker_key_reads_schedules_enqueues_due_ones_and_previews_cron_as_the_database_grants(
+        string method, string path, string? body, HttpStatusCode expected)
+    {
+        await Sql.ExecuteAsync(ConnectionString, "SELECT pgqueue.set_schedule('s', 'A', every => interval '1 hour')");
+        using var client = Worker();
+        using var response = await client.SendAsync(Request(method, path, body));
+        Assert.Equal(expected, response.StatusCode);
     }
 
     [Theory]

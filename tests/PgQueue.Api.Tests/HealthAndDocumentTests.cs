@@ -78,9 +78,20 @@ public sealed class HealthAndDocumentTests(ApiFixture fixture) : ApiTest(fixture
 
         var paths = document.GetProperty("paths");
         foreach (var path in new[] { "/process-task", "/tasks", "/tasks/bulk", "/tasks/{taskId}", "/batches",
-                     "/batches/{batchId}/pause", "/batches/{batchId}/resume", "/dead-tasks", "/dead-tasks/retry", "/healthz" })
+                     "/batches/{batchId}/pause", "/batches/{batchId}/resume", "/dead-tasks", "/dead-tasks/retry", "/healthz",
+                     "/schedules", "/schedules/{scheduleName}", "/schedules/enqueue-due", "/cron/next",
+                     "/batches/{batchId}/priority", "/tasks/{taskId}/rerun" })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"the document lacks {path}");
+        }
+
+        foreach (var (path, method) in new[] { ("/schedules/{scheduleName}", "put"), ("/schedules/{scheduleName}", "get"),
+                     ("/schedules/{scheduleName}", "delete"), ("/schedules", "get"), ("/schedules/enqueue-due", "post"),
+                     ("/cron/next", "get"), ("/batches/{batchId}/priority", "put"), ("/tasks/{taskId}/rerun", "post") })
+        {
+            var operation = paths.GetProperty(path).GetProperty(method);
+            Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("summary").GetString()), $"{method} {path} has no summary");
+            Assert.True(operation.TryGetProperty("security", out _), $"{method} {path} declares no key");
         }
 
         var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");

@@ -8,6 +8,7 @@ namespace PgQueue.Api.Contracts;
 /// <param name="TasksFailed">Tasks that failed and will be retried.</param>
 /// <param name="TasksDead">Tasks that failed for the last time and are dead.</param>
 /// <param name="Tasks">Every task run, in order, with its outcome.</param>
+/// <param name="SchedulesEnqueued">Tasks of due schedules enqueued (<c>enqueue_due_schedules</c>) before the claim.</param>
 internal sealed record ProcessTaskResult(
     string Outcome,
     string? BatchId,
@@ -15,13 +16,14 @@ internal sealed record ProcessTaskResult(
     int TasksCompleted,
     int TasksFailed,
     int TasksDead,
-    IReadOnlyList<ProcessedTask> Tasks)
+    IReadOnlyList<ProcessedTask> Tasks,
+    int SchedulesEnqueued)
 {
     public const string NothingToDo = "nothing to do";
     public const string Processed = "processed";
 
-    public static ProcessTaskResult From(RunResult run) => new(
+    public static ProcessTaskResult From(RunResult run, int schedulesEnqueued) => new(
         run.BatchId is null ? NothingToDo : Processed,
         run.BatchId, run.StopReason, run.TasksCompleted, run.TasksFailed, run.TasksDead,
-        [.. run.Tasks.Select(t => new ProcessedTask(t.TaskId, t.Attempt, t.Outcome, t.ErrorMessage))]);
+        [.. run.Tasks.Select(t => new ProcessedTask(t.TaskId, t.Attempt, t.Outcome, t.ErrorMessage))], schedulesEnqueued);
 }

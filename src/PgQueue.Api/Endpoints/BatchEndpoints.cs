@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using PgQueue.Api.Auth;
 using PgQueue.Api.Contracts;
@@ -6,7 +7,9 @@ using PgQueue.Api.Errors;
 
 namespace PgQueue.Api.Endpoints;
 
-/// <summary><c>GET /batches</c> (every role); <c>POST /batches/{batchId}/pause</c> and <c>/resume</c> (admins).</summary>
+/// <summary>
+/// <c>GET /batches</c> (every role); <c>POST /batches/{batchId}/pause</c> and <c>/resume</c>, <c>PUT /batches/{batchId}/priority</c> (admins).
+/// </summary>
 internal static class BatchEndpoints
 {
     private const string Tag = "Batches";
@@ -26,6 +29,13 @@ internal static class BatchEndpoints
             .WithTags(Tag)
             .RequireAuthorization(ApiRole.Admin)
             .WithSummary("Resume a paused batch");
+        app.MapPut("/batches/{batchId}/priority", SetPriorityAsync)
+            .WithTags(Tag)
+            .RequireAuthorization(ApiRole.Admin)
+            .WithSummary("Set a batch's priority (pgqueue.set_batch_priority): 204; an unknown batch is created with it")
+            .WithDescription("Claims take strictly higher priorities first (every batch starts at 0; lower levels can " +
+                             "starve), then the longest-due head; order inside a batch stays FIFO. Body {\"priority\": n}, " +
+                             "any 32-bit integer; a missing or null priority answers 400.");
         return app;
     }
 
@@ -63,5 +73,13 @@ internal static class BatchEndpoints
 
         Log.BatchResumed(loggers.CreateLogger(typeof(BatchEndpoints)), batchId);
         return TypedResults.Ok(status);
+    }
+
+    private static async Task<NoContent> SetPriorityAsync(
+        string batchId, [FromBody] SetBatchPriorityRequest request, PgQueueClient client, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        await client.SetBatchPriorityAsync(batchId, request.Priority, cancellationToken);
+        Log.BatchPrioritySet(loggers.CreateLogger(typeof(BatchEndpoints)), batchId, request.Priority);
+        return TypedResults.NoContent();
     }
 }

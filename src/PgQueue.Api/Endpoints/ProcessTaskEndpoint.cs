@@ -9,8 +9,9 @@ namespace PgQueue.Api.Endpoints;
 
 /// <summary>
 /// <c>POST /process-task</c> (workers): one <see cref="PgQueueWorker.RunOnceAsync"/> round with the registered
-/// handlers — claim the preferred batch or another, run its head task (or drain it within the configured budget),
-/// release. A caller that disconnects cancels the round: the running task rolls back uncharged and the batch is released.
+/// handlers — enqueue the tasks of due schedules, claim the preferred batch or another, run its head task (or drain
+/// it within the configured budget), release. A caller that disconnects cancels the round: the running task rolls
+/// back uncharged and the batch is released.
 /// </summary>
 internal static class ProcessTaskEndpoint
 {
@@ -19,8 +20,10 @@ internal static class ProcessTaskEndpoint
         app.MapPost("/process-task", ProcessAsync)
             .WithTags("Workers")
             .RequireAuthorization(ApiRole.Worker)
-            .WithSummary("Claim a batch, process its head task (or drain it within the budget), release it")
-            .WithDescription("outcome is 'nothing to do' when no batch could be claimed. A lease lost during the round " +
+            .WithSummary("Enqueue due schedules, claim a batch, process its head task (or drain it within the budget), release it")
+            .WithDescription("First enqueues the tasks of due schedules (pgqueue.enqueue_due_schedules; " +
+                             "schedulesEnqueued counts them), so API-mode workers keep schedules running. " +
+                             "outcome is 'nothing to do' when no batch could be claimed. A lease lost during the round " +
                              "(PQ001) answers 409 with the round's result in the problem's extensions.");
         return app;
     }
@@ -42,8 +45,10 @@ internal static class ProcessTaskEndpoint
             MaxTasksPerClaim = settings.ProcessTaskMaxTasks,
             TimeBudget = settings.ProcessTaskTimeBudget,
         });
+        // Every worker round fires due schedules (DESIGN.md): with nothing due it is one index probe.
+        var schedulesEnqueued = await client.EnqueueDueSchedulesAsync(cancellationToken);
         var run = await worker.RunOnceAsync(request.BatchId, cancellationToken: cancellationToken);
-        var result = ProcessTaskResult.From(run);
+        var result = ProcessTaskResult.From(run, schedulesEnqueued);
         Log.ProcessedTasks(loggers.CreateLogger(typeof(ProcessTaskEndpoint)), request.WorkerId, run.BatchId, run.Tasks.Count, run.StopReason);
         if (run.StopReason != WorkerStopReason.LeaseLost)
         {

@@ -15,7 +15,12 @@ public abstract class ApiTest(ApiFixture fixture) : IAsyncLifetime
 
     protected string ConnectionString => Fixture.Database.ConnectionString;
 
-    public virtual Task InitializeAsync() => Fixture.Database.ResetAsync();
+    public virtual async Task InitializeAsync()
+    {
+        await Fixture.Database.ResetAsync();
+        // The shared reset predates task history: turn retention off again after a test that turned it on.
+        await Sql.ExecuteAsync(ConnectionString, "UPDATE pgqueue.settings SET keep_completed = NULL");
+    }
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
@@ -35,6 +40,20 @@ public abstract class ApiTest(ApiFixture fixture) : IAsyncLifetime
     }
 
     protected Task<QueueCounts> CountsAsync() => Sql.CountsAsync(ConnectionString);
+
+    /// <summary>
+    /// Schedules, batch priorities and retained completed tasks as one JSON text: what the counts of
+    /// <see cref="CountsAsync"/> do not show.
+    /// </summary>
+    protected Task<string> SchedulesPrioritiesAndHistoryAsync() => Sql.ScalarAsync<string>(ConnectionString,
+        "SELECT json_build_object(" +
+        "'schedules', (SELECT coalesce(json_agg(s ORDER BY s.schedule_name), '[]') FROM pgqueue.schedules AS s), " +
+        "'priorities', (SELECT coalesce(json_agg(json_build_array(b.batch_id, b.priority) ORDER BY b.batch_id), '[]') FROM pgqueue.batches AS b), " +
+        "'history', (SELECT coalesce(json_agg(h ORDER BY h.id), '[]') FROM pgqueue.completed_tasks_history AS h))::text");
+
+    /// <summary>Turns task history on: completed tasks are retained for a day.</summary>
+    protected Task KeepCompletedTasksAsync() =>
+        Sql.ExecuteAsync(ConnectionString, "UPDATE pgqueue.settings SET keep_completed = interval '1 day'");
 
     /// <summary>
     /// Enqueues through the API as a producer and returns the task id. The task type defaults to <c>demo.sleep</c>,
@@ -78,9 +97,11 @@ public abstract class ApiTest(ApiFixture fixture) : IAsyncLifetime
     protected async Task<JsonElement> RejectedAsync(Func<Task<HttpResponseMessage>> send, HttpStatusCode expected, string? sqlState = null)
     {
         var before = await CountsAsync();
+        var beforeRest = await SchedulesPrioritiesAndHistoryAsync();
         using var response = await send();
         var problem = await ProblemAsync(response, expected, sqlState);
         Assert.Equal(before, await CountsAsync());
+        Assert.Equal(beforeRest, await SchedulesPrioritiesAndHistoryAsync());
         return problem;
     }
 }
