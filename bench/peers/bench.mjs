@@ -311,6 +311,7 @@ async function runPeer(peer, args) {
     }
   }
   detail.problems.push(...childFailures);
+  if (results.length !== processes) detail.problems.push(`${processes - results.length} worker process(es) sent no result`);
   log('worker process(es) stopped');
 
   // Merge the per-process records: how often each job ran, and when it first started.

@@ -50,13 +50,12 @@ export function startChild(peer) {
       } else if (message.type === 'stop') {
         process.send({ type: 'progress', n: ran % PROGRESS_EVERY });
         await peer.stop();
-        process.send({ type: 'result', runs, startNs, problems });
-        process.disconnect();
+        // Disconnect only once the result is written: a disconnect right after send() can drop it.
+        process.send({ type: 'result', runs, startNs, problems }, () => process.disconnect());
       }
     } catch (error) {
       report(error);
-      process.send({ type: 'failed', problems });
-      process.disconnect();
+      process.send({ type: 'failed', problems }, () => process.disconnect());
       process.exitCode = 1;
     }
   });
