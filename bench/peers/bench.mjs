@@ -118,7 +118,9 @@ const PEERS = [
     describe(args) {
       const options = graphileOptions(this.concurrencyPerProcess(args));
       const how = args.graphileProcesses === 1
-        ? `one process running \`run({ concurrency: ${options.concurrency}, maxPoolSize: ${options.maxPoolSize} })\``
+        ? `one process running \`run({ concurrency: ${options.concurrency}, maxPoolSize: ${options.maxPoolSize} })\` ` +
+          '(its documented way to run N jobs at once; on the 2-core machine this was written on it was faster than ' +
+          'N processes of concurrency 1, which `--graphile-processes N` runs)'
         : `${args.graphileProcesses} processes, each \`run({ concurrency: 1, maxPoolSize: ${options.maxPoolSize} })\``;
       return `${how}; each lane a named queue (\`queueName: "lane-<k>"\`, jobs of one queue run one at a time in ` +
         'order); its defaults otherwise: `pollInterval` 2000 ms (LISTEN/NOTIFY on), no `localQueue` (one `get_job` ' +
