@@ -247,6 +247,10 @@ fi
 if git -C "$repo_root" rev-parse --git-dir >/dev/null 2>&1; then
   while read -r release note; do
     [[ -z $release || $release == \#* ]] && continue
+    if ! git -C "$repo_root" cat-file -e "$release^{commit}" 2>/dev/null; then
+      say "skipping install == upgrade from $release: not in this clone (shallow?)"
+      continue
+    fi
     say "install == upgrade from $release ($note)"
     old_tree=$work_dir/release-$release
     mkdir -p "$old_tree"
