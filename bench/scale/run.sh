@@ -58,8 +58,8 @@ if [[ $smoke -eq 1 ]]; then
   batch_sizes=(10 100 1000)
   rounds=1
   measure_args=(-t 100)
-  warmup_transactions=20
-  bloat_tasks=6000
+  warmup_transactions=0
+  bloat_tasks=4000
   bloat_sample_every=2000
   bloat_backlog=3000
   bloat_chunk_calls=2
@@ -73,7 +73,7 @@ else
   warmup_transactions=200
   bloat_tasks=1000000
   bloat_chunk_calls=10
-  bloat_budget_seconds=300
+  bloat_budget_seconds=240
   bloat_sample_every=100000
   bloat_backlog=20000
 fi
@@ -159,8 +159,10 @@ measure() {
   conn=$(connection_to "$(db_for "$range" "$size")")
   [[ $range == floor ]] && conn=$(connection_to "$(db_for pending "${pending_sizes[0]}")")
   rm -f "$log_prefix".*
-  pgbench -n -M prepared -c 1 -t "$warmup_transactions" "$@" -f "$here/pgbench/$script" "$conn" \
-    >"$work_dir/pgbench.out" 2>&1 || status=$?
+  if ((warmup_transactions > 0)); then
+    pgbench -n -M prepared -c 1 -t "$warmup_transactions" "$@" -f "$here/pgbench/$script" "$conn" \
+      >"$work_dir/pgbench.out" 2>&1 || status=$?
+  fi
   if [[ $status -eq 0 && -n $functions ]]; then
     # Only these functions' counters: pg_stat_reset() would also zero n_dead_tup, which autovacuum goes by.
     q "$conn" "SELECT pg_stat_reset_single_function_counters(p.oid)
@@ -205,6 +207,10 @@ lease() {
 # Buffers one call reads (sql/buffers.sql), once per size and measure after the rounds.
 count_buffers() {
   local range=$1 size=$2 name=$3 batch_id=${4:-none} token=${5:-0} n
+  # After a VACUUM: dead index entries left by the rounds' claim cycles (autovacuum clears them on its own
+  # schedule) would make the count depend on when autovacuum last came by.
+  psql "$(connection_to "$(db_for "$range" "$size")")" -X -q -v ON_ERROR_STOP=1 \
+    -c "VACUUM pgqueue.batches, pgqueue.tasks" >/dev/null || die "VACUUM failed ($range $size)"
   n=$(psql "$(connection_to "$(db_for "$range" "$size")")" -X -q -At -v ON_ERROR_STOP=1 -v measure="$name" \
         -v batch_id="$batch_id" -v lease_token="$token" -f "$here/sql/buffers.sql" | tail -n 1) \
     || die "buffers.sql failed ($range $size $name)"
@@ -449,7 +455,7 @@ floor_figures=$(awk -F'\t' '$1 == "floor" { printf "p50 %s ms, p99 %s ms over %d
   echo "(\`track_functions = pl\` for the measuring session; no client, no network, but it does include time the OS took"
   echo "the CPU away). \`buffers/call\`: shared buffers (hit or read) over pgqueue's tables and indexes for one call,"
   echo "counted with \`pg_stat_get_xact_blocks_fetched\` in a rolled-back transaction after the rounds"
-  echo "(bench/scale/sql/buffers.sql): the one figure machine load cannot move."
+  echo "(bench/scale/sql/buffers.sql), right after a VACUUM of batches and tasks: the one figure machine load cannot move."
   echo
   echo "- \`claim_cycle\`: \`claim_batch\` then \`release_batch\` (bench/scale/pgbench/claim_cycle.sql; two round trips, two"
   echo "  autocommit transactions). The released batch's head is due now, so the cycle walks round the runnable batches."
