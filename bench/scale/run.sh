@@ -418,7 +418,8 @@ bloat_run tuned
 
 mkdir -p "$out"
 total_seconds=$(($(date +%s) - started))
-command_line="bash bench/scale/run.sh --url <LIBPQ_URL> --out <DIR>$([[ $smoke -eq 1 ]] && echo ' --smoke')"
+command_line="bash bench/scale/run.sh --url <LIBPQ_URL> --out <DIR>"
+[[ $smoke -eq 1 ]] && command_line+=" --smoke"
 
 # growth RANGE MEASURE: p99(largest size) / p99(smallest size).
 growth() {
