@@ -105,8 +105,8 @@ BEGIN
   SELECT t.id
     INTO v_head_id
     FROM pgqueue.tasks AS t
-   WHERE t.batch_id = _clear_expired_lease.batch_id
-   ORDER BY t.id
+   WHERE t.batch_id >= _clear_expired_lease.batch_id AND t.batch_id <= _clear_expired_lease.batch_id  -- the head: see _head_task's note on this form
+   ORDER BY t.batch_id, t.id
    LIMIT 1;
 
   IF v_head_id IS NOT NULL THEN
@@ -164,8 +164,8 @@ BEGIN
   SELECT t.id, t.run_after
     INTO v_head
     FROM pgqueue.tasks AS t
-   WHERE t.batch_id = _head_due_at.batch_id
-   ORDER BY t.id
+   WHERE t.batch_id >= _head_due_at.batch_id AND t.batch_id <= _head_due_at.batch_id  -- the head: see _head_task's note on this form
+   ORDER BY t.batch_id, t.id
    LIMIT 1;
 
   IF v_head.id IS NOT NULL THEN
@@ -195,7 +195,7 @@ CREATE TABLE pgqueue.tasks (
     last_error text,
     last_failed_at timestamp with time zone
 )
-WITH (fillfactor='90', autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_threshold='1000', autovacuum_vacuum_insert_scale_factor='0.02');
+WITH (fillfactor='90', autovacuum_vacuum_insert_scale_factor='0.02', autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='5000', autovacuum_vacuum_cost_delay='0');
 
 ALTER TABLE pgqueue.tasks OWNER TO pgqueue_owner;
 
@@ -234,8 +234,8 @@ BEGIN
 
   SELECT t.id INTO v_head_id
     FROM pgqueue.tasks AS t
-   WHERE t.batch_id = v_task.batch_id
-   ORDER BY t.id
+   WHERE t.batch_id >= v_task.batch_id AND t.batch_id <= v_task.batch_id  -- the head: see _head_task's note on this form
+   ORDER BY t.batch_id, t.id
    LIMIT 1;
   IF v_head_id <> v_task.id THEN
     -- A redrive put a lower id back into the batch: this task must wait for it, so order holds.
@@ -710,8 +710,8 @@ BEGIN
 
     SELECT t.id, t.run_after INTO v_head
       FROM pgqueue.tasks AS t
-     WHERE t.batch_id = v_candidate.batch_id
-     ORDER BY t.id
+     WHERE t.batch_id >= v_candidate.batch_id AND t.batch_id <= v_candidate.batch_id  -- the head: see _head_task's note on this form
+     ORDER BY t.batch_id, t.id
      LIMIT 1;
 
     IF v_head.id IS NOT NULL AND (v_head.run_after IS NULL OR v_head.run_after <= clock_timestamp()) THEN
@@ -803,8 +803,8 @@ BEGIN
 
   SELECT t.id INTO v_head_id
     FROM pgqueue.tasks AS t
-   WHERE t.batch_id = dequeue_task.batch_id
-   ORDER BY t.id
+   WHERE t.batch_id >= dequeue_task.batch_id AND t.batch_id <= dequeue_task.batch_id  -- the head: see _head_task's note on this form
+   ORDER BY t.batch_id, t.id
    LIMIT 1;
   IF v_head_id IS NULL THEN
     RETURN;

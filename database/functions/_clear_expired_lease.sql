@@ -19,8 +19,8 @@ BEGIN
   SELECT t.id
     INTO v_head_id
     FROM pgqueue.tasks AS t
-   WHERE t.batch_id = _clear_expired_lease.batch_id
-   ORDER BY t.id
+   WHERE t.batch_id >= _clear_expired_lease.batch_id AND t.batch_id <= _clear_expired_lease.batch_id  -- the head: see _head_task's note on this form
+   ORDER BY t.batch_id, t.id
    LIMIT 1;
 
   IF v_head_id IS NOT NULL THEN

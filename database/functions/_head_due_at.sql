@@ -20,8 +20,8 @@ BEGIN
   SELECT t.id, t.run_after
     INTO v_head
     FROM pgqueue.tasks AS t
-   WHERE t.batch_id = _head_due_at.batch_id
-   ORDER BY t.id
+   WHERE t.batch_id >= _head_due_at.batch_id AND t.batch_id <= _head_due_at.batch_id  -- the head: see _head_task's note on this form
+   ORDER BY t.batch_id, t.id
    LIMIT 1;
 
   IF v_head.id IS NOT NULL THEN

@@ -2,6 +2,12 @@
 -- Returns the task task_id, row-locked by the caller's transaction, after checking it is its batch's head task
 -- and that lease_token holds that batch (PQ001 otherwise). Raises PQ003 if the task is unknown, is not the head,
 -- or is locked by another transaction. Shared by complete_task and fail_task.
+--
+-- Every head lookup (here, dequeue_task, claim_batch, _head_due_at, _clear_expired_lease) is written
+--   WHERE t.batch_id >= $1 AND t.batch_id <= $1 ORDER BY t.batch_id, t.id LIMIT 1
+-- rather than "batch_id = $1 ORDER BY id": with the equality, PostgreSQL may find a cached generic plan that walks
+-- the primary key in id order and filters on batch_id, reading every older task of other batches first (seen by the
+-- scale bench with a few big batches). The range form can only be served in order by tasks_batch_order_idx.
 CREATE OR REPLACE FUNCTION pgqueue._head_task(task_id bigint, lease_token bigint)
 RETURNS pgqueue.tasks
 LANGUAGE plpgsql
@@ -37,8 +43,8 @@ BEGIN
 
   SELECT t.id INTO v_head_id
     FROM pgqueue.tasks AS t
-   WHERE t.batch_id = v_task.batch_id
-   ORDER BY t.id
+   WHERE t.batch_id >= v_task.batch_id AND t.batch_id <= v_task.batch_id  -- the head: see _head_task's note on this form
+   ORDER BY t.batch_id, t.id
    LIMIT 1;
   IF v_head_id <> v_task.id THEN
     -- A redrive put a lower id back into the batch: this task must wait for it, so order holds.

@@ -133,8 +133,8 @@ BEGIN
 
     SELECT t.id, t.run_after INTO v_head
       FROM pgqueue.tasks AS t
-     WHERE t.batch_id = v_candidate.batch_id
-     ORDER BY t.id
+     WHERE t.batch_id >= v_candidate.batch_id AND t.batch_id <= v_candidate.batch_id  -- the head: see _head_task's note on this form
+     ORDER BY t.batch_id, t.id
      LIMIT 1;
 
     IF v_head.id IS NOT NULL AND (v_head.run_after IS NULL OR v_head.run_after <= clock_timestamp()) THEN
