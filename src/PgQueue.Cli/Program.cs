@@ -10,6 +10,7 @@ var root = new RootCommand("PgQueue: a task queue that lives in PostgreSQL.")
     DemoCommand.Create(),
     LambdaLocalCommand.Create(),
     ScheduleCommand.Create(),
+    BatchCommand.Create(),
 };
 
 var configuration = new InvocationConfiguration

@@ -83,6 +83,27 @@ public sealed class ScheduleCommandTests(LambdaDatabaseFixture database) : IAsyn
         Assert.Contains("error: ", unreachable.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Batch_priority_sets_the_priority_that_claims_follow()
+    {
+        await using var client = PgQueueClient.Create(database.ConnectionString);
+        await client.EnqueueAsync("low", "{}");
+        await client.EnqueueAsync("urgent", "{}");
+
+        var set = await RunAsync("batch", "priority", "urgent", "10");
+        var refused = await RunAsync("batch", "priority", "bad batch", "1");
+
+        Assert.Equal(0, set.ExitCode);
+        Assert.Equal(["Batch 'urgent' has priority 10."], set.StdoutLines);
+        await using (var lease = await client.ClaimBatchAsync("w1"))
+        {
+            Assert.Equal("urgent", lease!.BatchId);
+        }
+
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("nothing was written", refused.Stderr, StringComparison.Ordinal);
+    }
+
     // With the test database's (superuser) connection unless the arguments give one.
     private Task<(int ExitCode, IReadOnlyList<string> StdoutLines, string Stderr)> RunAsync(params string[] arguments) =>
         CliProcess.RunAsync(arguments.Contains("-c") ? arguments : [.. arguments, "-c", database.ConnectionString]);

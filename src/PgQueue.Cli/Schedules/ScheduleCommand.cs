@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace PgQueue.Cli.Schedules;
 
@@ -75,7 +73,7 @@ internal static class ScheduleCommand
             var scheduleName = parse.GetValue(name)!;
             var batchId = parse.GetValue(batch)!;
             var timeZone = parse.GetValue(zone)!;
-            return await WithClientAsync(parse, connection, verbose, async (client, output, ct) =>
+            return await ClientVerb.RunAsync(parse, connection, verbose, async (client, output, ct) =>
             {
                 var nextRun = await client.SetScheduleAsync(scheduleName, batchId, interval, cronText, payloadJson, parse.GetValue(type), timeZone, ct)
                     .ConfigureAwait(false);
@@ -100,7 +98,7 @@ internal static class ScheduleCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var scheduleName = parse.GetValue(name)!;
-            return await WithClientAsync(parse, connection, verbose, async (client, output, ct) =>
+            return await ClientVerb.RunAsync(parse, connection, verbose, async (client, output, ct) =>
             {
                 if (!await client.DropScheduleAsync(scheduleName, ct).ConfigureAwait(false))
                 {
@@ -123,7 +121,7 @@ internal static class ScheduleCommand
         {
             connection, verbose,
         };
-        command.SetAction((parse, cancellationToken) => WithClientAsync(parse, connection, verbose, async (client, output, ct) =>
+        command.SetAction((parse, cancellationToken) => ClientVerb.RunAsync(parse, connection, verbose, async (client, output, ct) =>
         {
             var schedules = new List<ScheduleStatus>();
             const int Page = 500;
@@ -162,52 +160,6 @@ internal static class ScheduleCommand
             return ExitCodes.Success;
         }, cancellationToken));
         return command;
-    }
-
-    // One client per verb run; database refusals and failures become one readable line and an exit code.
-    private static async Task<int> WithClientAsync(ParseResult parse, Option<string?> connection, Option<bool> verbose,
-        Func<PgQueueClient, TextWriter, CancellationToken, Task<int>> work, CancellationToken cancellationToken)
-    {
-        var error = parse.InvocationConfiguration.Error;
-        var connectionString = ConnectionOption.Resolve(parse, connection);
-        if (connectionString is null)
-        {
-            await error.WriteLineAsync($"error: {ConnectionOption.Missing}").ConfigureAwait(false);
-            return ExitCodes.Usage;
-        }
-
-        int exitCode;
-        string? message;
-        var loggerFactory = ConsoleLogging.Create(parse.GetValue(verbose), LogLevel.Warning);
-        try
-        {
-            await using var client = PgQueueClient.Create(connectionString, loggerFactory: loggerFactory);
-            return await work(client, parse.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is InvalidQueueArgumentException or InvalidBatchIdException)
-        {
-            (exitCode, message) = (ExitCodes.Usage, $"{exception.Message} (nothing was written)");
-        }
-        catch (ArgumentException exception)
-        {
-            (exitCode, message) = (ExitCodes.Usage, $"invalid connection string: {exception.Message}");
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            (exitCode, message) = (ExitCodes.Cancelled, "cancelled");
-        }
-        catch (NpgsqlException exception)
-        {
-            (exitCode, message) = (ExitCodes.Failure, exception.Message);
-        }
-        finally
-        {
-            // Flush the log first so the error line comes last.
-            loggerFactory.Dispose();
-        }
-
-        await error.WriteLineAsync($"error: {message}").ConfigureAwait(false);
-        return exitCode;
     }
 
     private static string Utc(DateTimeOffset time) => time.UtcDateTime.ToString(Timestamp, CultureInfo.InvariantCulture);
