@@ -98,7 +98,8 @@ Console.WriteLine($"  budget used by task work            {budgeted.Tasks * task
 Console.WriteLine();
 Console.WriteLine("* Sync and simple Query messages the function sent, counted on the wire by a proxy (connection startup not");
 Console.WriteLine("  included). A task sends four: BEGIN (written together with dequeue_task, so no wait of its own), dequeue_task,");
-Console.WriteLine("  complete_task, COMMIT; a claim and a release add one each.");
+Console.WriteLine("  complete_task, COMMIT; a claim and a release add one each. An invocation's first claim is a batch of two");
+Console.WriteLine("  statements, enqueue_due_schedules() and claim_batch(), sent with one Sync: one round trip, two statements.");
 return 0;
 
 async Task<(int Tasks, double RoundTripsPerTask, double Seconds)> DrainOnceAsync(params (string, string)[] variables)

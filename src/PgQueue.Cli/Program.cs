@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PgQueue.Cli;
 using PgQueue.Cli.Demo;
+using PgQueue.Cli.Schedules;
 
 // Each verb is one file with a Create() method; adding a verb is adding it here.
 var root = new RootCommand("PgQueue: a task queue that lives in PostgreSQL.")
@@ -8,6 +9,8 @@ var root = new RootCommand("PgQueue: a task queue that lives in PostgreSQL.")
     MigrateCommand.Create(),
     DemoCommand.Create(),
     LambdaLocalCommand.Create(),
+    ScheduleCommand.Create(),
+    BatchCommand.Create(),
 };
 
 var configuration = new InvocationConfiguration

@@ -99,7 +99,8 @@ public sealed class PgQueueWorker
 
     /// <summary>
     /// Claims one batch (the preferred one if it is claimable), drains it with <see cref="DrainAsync"/>, and releases
-    /// it, also when draining throws.
+    /// it, also when draining throws. With <see cref="PgQueueWorkerOptions.EnqueueDueSchedules"/>, the claim first
+    /// enqueues the tasks of due schedules, in the same round trip.
     /// </summary>
     /// <param name="preferredBatchId">A batch to take first if it is claimable, or <see langword="null"/>.</param>
     /// <param name="timeBudget">
@@ -115,9 +116,17 @@ public sealed class PgQueueWorker
         var startedAt = Stopwatch.GetTimestamp();
         var budget = timeBudget ?? Options.TimeBudget;
         BatchLease? lease;
+        var enqueued = 0;
         try
         {
-            lease = await _client.ClaimBatchAsync(Options.WorkerId, preferredBatchId, Options.Lease, cancellationToken).ConfigureAwait(false);
+            if (Options.EnqueueDueSchedules)
+            {
+                (lease, enqueued) = await _client.EnqueueDueSchedulesAndClaimBatchAsync(Options.WorkerId, preferredBatchId, Options.Lease, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                lease = await _client.ClaimBatchAsync(Options.WorkerId, preferredBatchId, Options.Lease, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -127,14 +136,14 @@ public sealed class PgQueueWorker
         if (lease is null)
         {
             Log.NothingToClaim(_logger, Options.WorkerId);
-            return new RunResult(null, 0, 0, 0, WorkerStopReason.NothingToClaim);
+            return new RunResult(null, 0, 0, 0, WorkerStopReason.NothingToClaim) { ScheduledTasksEnqueued = enqueued };
         }
 
         await using (lease.ConfigureAwait(false))
         {
             var remaining = budget - Stopwatch.GetElapsedTime(startedAt);
             var drain = await DrainAsync(lease, remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining, cancellationToken).ConfigureAwait(false);
-            return RunResult.From(drain);
+            return RunResult.From(drain) with { ScheduledTasksEnqueued = enqueued };
         }
     }
 

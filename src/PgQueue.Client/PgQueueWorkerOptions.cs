@@ -97,4 +97,13 @@ public sealed class PgQueueWorkerOptions
             _idlePollInterval = value;
         }
     }
+
+    /// <summary>
+    /// Whether <see cref="PgQueueWorker.RunOnceAsync"/> enqueues the tasks of due schedules before it claims, in the
+    /// claim's round trip (<see cref="PgQueueClient.EnqueueDueSchedulesAndClaimBatchAsync"/>), so a schedule's task can
+    /// be run by the very run that enqueued it: for workers that run on a timer, like a scheduled Lambda. Any number of
+    /// callers is safe (each slot is enqueued once); <see cref="PgQueueWorker.DrainAsync"/> never enqueues.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool EnqueueDueSchedules { get; set; }
 }

@@ -14,6 +14,12 @@ public sealed record RunResult(string? BatchId, int TasksCompleted, int TasksFai
     /// <summary>The tasks the run ran, in the order it ran them, with how each ended; empty when nothing was claimed.</summary>
     public IReadOnlyList<FinishedTask> Tasks { get; init; } = [];
 
+    /// <summary>
+    /// How many tasks of due schedules the claim enqueued (with <see cref="PgQueueWorkerOptions.EnqueueDueSchedules"/>);
+    /// otherwise 0.
+    /// </summary>
+    public int ScheduledTasksEnqueued { get; init; }
+
     internal static RunResult From(DrainResult drain) =>
         new(drain.BatchId, drain.TasksCompleted, drain.TasksFailed, drain.TasksDead, drain.StopReason) { Tasks = drain.Tasks };
 }

@@ -6,7 +6,7 @@ namespace PgQueue.Lambda;
 /// Writes an invocation's metrics as CloudWatch embedded metric format (EMF) lines on standard output, which CloudWatch
 /// turns into metrics without any AWS SDK call: counts of completed, failed and dead-lettered tasks, the outcome as
 /// <c>InvocationEmpty</c> / <c>InvocationBusy</c> / <c>InvocationWorked</c> (0 or 1, so sums count invocations), the
-/// invocation's duration, and every task's duration.
+/// invocation's duration, how many tasks of due schedules it enqueued, and every task's duration.
 /// </summary>
 internal static class EmbeddedMetrics
 {
@@ -19,7 +19,7 @@ internal static class EmbeddedMetrics
     [
         ("TasksCompleted", "Count"), ("TasksFailed", "Count"), ("TasksDeadLettered", "Count"),
         ("InvocationEmpty", "Count"), ("InvocationBusy", "Count"), ("InvocationWorked", "Count"),
-        ("InvocationDuration", "Milliseconds"),
+        ("InvocationDuration", "Milliseconds"), ("ScheduledTasksEnqueued", "Count"),
     ];
 
     public static void Write(JsonLineSink sink, LambdaSettings settings, InvocationResult result, IReadOnlyList<double> taskDurationsMs, DateTimeOffset time)
@@ -36,6 +36,7 @@ internal static class EmbeddedMetrics
             writer.WriteNumber("InvocationBusy", result.Outcome == InvocationOutcome.Busy ? 1 : 0);
             writer.WriteNumber("InvocationWorked", result.Outcome == InvocationOutcome.Worked ? 1 : 0);
             writer.WriteNumber("InvocationDuration", Math.Round(result.DurationMs, 3));
+            writer.WriteNumber("ScheduledTasksEnqueued", result.ScheduledTasksEnqueued);
             if (chunks.Count > 0)
             {
                 WriteValues(writer, "TaskDuration", chunks[0]);

@@ -7,9 +7,10 @@ using Npgsql;
 namespace PgQueue.Lambda;
 
 /// <summary>
-/// The scheduled AWS Lambda worker. Each invocation claims a batch (the preferred one first), drains it in order until
-/// its time budget or task limit is reached or the batch runs dry, releases it, and claims another while budget remains.
-/// With nothing to do it makes one database round trip and returns.
+/// The scheduled AWS Lambda worker. Each invocation enqueues the tasks of due schedules and claims a batch (the preferred
+/// one first) in one round trip, drains it in order until its time budget or task limit is reached or the batch runs
+/// dry, releases it, and claims another while budget remains. With nothing to do it makes one database round trip and
+/// returns.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -28,6 +29,16 @@ namespace PgQueue.Lambda;
 /// reads and validates its configuration (<see cref="LambdaSettings"/>) when it is created, creates its
 /// <see cref="NpgsqlDataSource"/> at the first invocation and keeps it for the warm ones that follow. Logs and metrics
 /// are JSON lines on standard output (CloudWatch embedded metric format for the metrics).
+/// </para>
+/// <para>
+/// Recurring tasks: the first claim of every invocation is sent as one <see cref="NpgsqlBatch"/> of two statements,
+/// <c>enqueue_due_schedules()</c> then <c>claim_batch(…)</c> (<see cref="PgQueueClient.EnqueueDueSchedulesAndClaimBatchAsync"/>):
+/// still one round trip, in one implicit transaction, and the claim, a statement of its own with a new snapshot, sees
+/// the tasks just enqueued, so a due schedule's task runs in the invocation that enqueued it. A schedule gets at most
+/// one task per invocation (missed slots collapse): a Lambda invoked every minute serves sub-minute schedules once a
+/// minute. In API mode (<c>PGQUEUE_API_URL</c>) the function sends no SQL at all: schedules are enqueued by whatever
+/// talks to the database — the API host's <c>POST /process-task</c> when it sets
+/// <see cref="PgQueueWorkerOptions.EnqueueDueSchedules"/>, or a worker host, whose schedule loop runs on its own timer.
 /// </para>
 /// </remarks>
 public class Function : IAsyncDisposable
@@ -213,7 +224,7 @@ public class Function : IAsyncDisposable
 
         var tasks = new TaskTally(_logger);
         var batches = new List<string>();
-        int completed = 0, failed = 0, dead = 0;
+        int completed = 0, failed = 0, dead = 0, scheduled = 0;
         WorkerStopReason? stopReason = null;
         try
         {
@@ -233,9 +244,12 @@ public class Function : IAsyncDisposable
                     Lease = Settings.Lease,
                     MaxTasksPerClaim = Settings.MaxTasks is { } maxTasks ? maxTasks - (completed + failed + dead) : int.MaxValue,
                     TaskFinished = tasks.Add,
+                    // The first claim carries enqueue_due_schedules in its round trip; later ones find nothing new due.
+                    EnqueueDueSchedules = batches.Count == 0,
                 });
                 var run = await worker.RunOnceAsync(preferredBatchId, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromTicks(1), cancellationToken).ConfigureAwait(false);
                 stopReason = run.StopReason;
+                scheduled += run.ScheduledTasksEnqueued;
                 if (run.BatchId is null)
                 {
                     break;
@@ -275,9 +289,9 @@ public class Function : IAsyncDisposable
                 ? InvocationOutcome.Busy
                 : InvocationOutcome.Worked;
         var result = new InvocationResult(outcome, workerId, invocation, batches.Count, batches, completed, failed, dead, stopReason,
-            Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds, null);
+            Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds, null) { ScheduledTasksEnqueued = scheduled };
         Log.InvocationFinished(_logger, invocation, workerId, Name(outcome), completed, failed, dead, batches.Count, batches,
-            stopReason is { } reason ? Name(reason) : null, Math.Round(result.DurationMs, 3));
+            stopReason is { } reason ? Name(reason) : null, Math.Round(result.DurationMs, 3), scheduled);
         EmbeddedMetrics.Write(_sink, Settings, result, tasks.DurationsMs, TimeProvider.System.GetUtcNow());
         return result;
     }
@@ -303,7 +317,7 @@ public class Function : IAsyncDisposable
         var result = new InvocationResult(outcome, workerId, invocation, batches.Count, batches, reply.TasksCompleted, reply.TasksFailed,
             reply.TasksDead, reply.StopReason, durationMs, null);
         Log.InvocationFinished(_logger, invocation, workerId, Name(outcome), reply.TasksCompleted, reply.TasksFailed, reply.TasksDead,
-            batches.Count, batches, Name(reply.StopReason), Math.Round(durationMs, 3));
+            batches.Count, batches, Name(reply.StopReason), Math.Round(durationMs, 3), 0);
         EmbeddedMetrics.Write(_sink, Settings, result, [], TimeProvider.System.GetUtcNow());
         return result;
     }

@@ -23,4 +23,11 @@ public sealed record InvocationResult(
     int TasksDead,
     WorkerStopReason? StopReason,
     double DurationMs,
-    string? Error);
+    string? Error)
+{
+    /// <summary>
+    /// How many tasks of due schedules the invocation's first claim enqueued (<c>enqueue_due_schedules</c>, in the
+    /// claim's round trip); 0 in API mode, where the function sends no SQL.
+    /// </summary>
+    public int ScheduledTasksEnqueued { get; init; }
+}

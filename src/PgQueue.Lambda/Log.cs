@@ -11,8 +11,8 @@ internal static partial class Log
     public static partial void TaskFinished(ILogger logger, LogLevel level, long taskId, string batchId, string outcome, int attempt, double durationMs, string workerId, long leaseToken, string? taskType, Exception? exception);
 
     [LoggerMessage(EventId = LambdaEventId.InvocationFinished, EventName = "InvocationFinished", Level = LogLevel.Information,
-        Message = "Invocation {Invocation} of worker {WorkerId}: {Outcome}; {TasksCompleted} completed, {TasksFailed} failed, {TasksDead} dead; {Claims} claim(s): {Batches}; stopped: {StopReason}; {DurationMs} ms")]
-    public static partial void InvocationFinished(ILogger logger, long invocation, string workerId, string outcome, int tasksCompleted, int tasksFailed, int tasksDead, int claims, IReadOnlyList<string> batches, string? stopReason, double durationMs);
+        Message = "Invocation {Invocation} of worker {WorkerId}: {Outcome}; {TasksCompleted} completed, {TasksFailed} failed, {TasksDead} dead; {Claims} claim(s): {Batches}; stopped: {StopReason}; {DurationMs} ms; {ScheduledTasksEnqueued} scheduled task(s) enqueued")]
+    public static partial void InvocationFinished(ILogger logger, long invocation, string workerId, string outcome, int tasksCompleted, int tasksFailed, int tasksDead, int claims, IReadOnlyList<string> batches, string? stopReason, double durationMs, int scheduledTasksEnqueued);
 
     [LoggerMessage(EventId = LambdaEventId.InvocationRejected, EventName = "InvocationRejected", Level = LogLevel.Error,
         Message = "Invocation {Invocation} rejected its input, nothing claimed: {Error}")]

@@ -44,4 +44,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 7022, Level = LogLevel.Warning,
         Message = "reap_stale_locks failed (loop {WorkerId}); trying again in {ReapEvery}")]
     public static partial void ReapFailed(ILogger logger, string workerId, TimeSpan reapEvery, Exception exception);
+
+    [LoggerMessage(EventId = 7030, Level = LogLevel.Information,
+        Message = "enqueue_due_schedules enqueued {ScheduledTasksEnqueued} tasks of due schedules; next run {NextRun}")]
+    public static partial void SchedulesEnqueued(ILogger logger, int scheduledTasksEnqueued, DateTimeOffset? nextRun);
+
+    [LoggerMessage(EventId = 7031, Level = LogLevel.Warning,
+        Message = "enqueue_due_schedules failed; trying again in {SchedulePollInterval}")]
+    public static partial void ScheduleRoundFailed(ILogger logger, TimeSpan schedulePollInterval, Exception exception);
 }

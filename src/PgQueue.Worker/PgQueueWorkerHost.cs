@@ -7,7 +7,8 @@ using PgQueue.Hosting;
 namespace PgQueue.Worker;
 
 /// <summary>
-/// The hosted service: <see cref="PgQueueWorkerHostOptions.Concurrency"/> batch loops plus one notification listener.
+/// The hosted service: <see cref="PgQueueWorkerHostOptions.Concurrency"/> batch loops plus one notification listener
+/// and one schedule loop (recurring tasks).
 /// Stopping cancels them; after the grace period, leases still held are released.
 /// </summary>
 internal sealed class PgQueueWorkerHost(
@@ -36,6 +37,12 @@ internal sealed class PgQueueWorkerHost(
             var listenConnection = ListenConnection.For(_options.ListenConnectionString ?? connection.ConnectionString);
             var listener = new NotificationListener(listenConnection, signal, status, loggerFactory.CreateLogger<NotificationListener>());
             running.Add(listener.RunAsync(stoppingToken));
+        }
+
+        if (_options.EnqueueSchedules)
+        {
+            var schedules = new ScheduleLoop(client, _options, signal, status, loggerFactory.CreateLogger<ScheduleLoop>());
+            running.Add(schedules.RunAsync(stoppingToken));
         }
 
         for (var i = 1; i <= _options.Concurrency; i++)

@@ -52,6 +52,21 @@ public sealed class PgQueueWorkerHostOptions
     /// <value>The default value is 1 minute.</value>
     public TimeSpan ReapEvery { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Whether the host runs its schedule loop: it calls <c>enqueue_due_schedules()</c> and sleeps until the earliest
+    /// next run (at most <see cref="SchedulePollInterval"/>), waking the batch loops when it enqueued tasks. Several
+    /// hosts may all run it: each slot is enqueued once.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool EnqueueSchedules { get; set; } = true;
+
+    /// <summary>
+    /// The longest the schedule loop sleeps: a schedule set or changed while it sleeps is noticed this late at most
+    /// (later runs then come on time). It also bounds the wait after a failed call.
+    /// </summary>
+    /// <value>The default value is 5 seconds.</value>
+    public TimeSpan SchedulePollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How many tasks one claim may finish before its batch is released and the loop claims again.</summary>
     /// <value>The default value is 100.</value>
     public int MaxTasksPerClaim { get; set; } = 100;
@@ -93,6 +108,11 @@ public sealed class PgQueueWorkerHostOptions
         if (ReapEvery <= TimeSpan.Zero)
         {
             yield return $"{Section}:{nameof(ReapEvery)} must be positive, got {ReapEvery}";
+        }
+
+        if (SchedulePollInterval <= TimeSpan.Zero)
+        {
+            yield return $"{Section}:{nameof(SchedulePollInterval)} must be positive, got {SchedulePollInterval}";
         }
 
         if (MaxTasksPerClaim < 1)

@@ -13,7 +13,7 @@ public sealed class LambdaHandlerTests(LambdaDatabaseFixture database) : IAsyncL
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
-    public async Task Empty_queue_costs_one_round_trip_and_one_statement_on_a_warm_function()
+    public async Task Empty_queue_costs_one_round_trip_of_two_statements_on_a_warm_function()
     {
         await using var lambda = LambdaHarness.Create(database);
         database.Counter.Reset();
@@ -34,9 +34,12 @@ public sealed class LambdaHandlerTests(LambdaDatabaseFixture database) : IAsyncL
             Assert.Equal(1, database.Counter.RoundTrips);
             Assert.Equal(0, database.Counter.SimpleQueries);
             Assert.Equal(0, database.Counter.Connections);
-            var (query, calls) = Assert.Single(await database.LambdaStatementsAsync());
-            Assert.Contains("pgqueue.claim_batch(", query, StringComparison.Ordinal);
-            Assert.Equal(1, calls);
+            // enqueue_due_schedules and claim_batch travel in one batch: two statements, one Sync.
+            var statements = await database.LambdaStatementsAsync();
+            Assert.Equal(2, statements.Count);
+            Assert.Single(statements, s => s.Query.Contains("pgqueue.enqueue_due_schedules()", StringComparison.Ordinal) && s.Calls == 1);
+            Assert.Single(statements, s => s.Query.Contains("pgqueue.claim_batch(", StringComparison.Ordinal) && s.Calls == 1);
+            Assert.Equal(0, result.ScheduledTasksEnqueued);
         }
 
         var summaries = lambda.LogLines(LambdaEventId.InvocationFinished);
@@ -179,7 +182,7 @@ public sealed class LambdaHandlerTests(LambdaDatabaseFixture database) : IAsyncL
 
         Assert.Equal(InvocationOutcome.Empty, allLocked.Outcome);
         Assert.Equal(1, database.Counter.RoundTrips);
-        Assert.Single(await database.LambdaStatementsAsync());
+        Assert.Equal(2, (await database.LambdaStatementsAsync()).Count);
         await Queue.EnqueueSleepsAsync(database.ConnectionString, "C", 2, new SleepTask(Record: true));
 
         var oneFree = await lambda.InvokeAsync("""{"preferredBatchId": "A"}""");

@@ -36,6 +36,7 @@ public sealed class OptionsTests(DatabaseFixture database) : WorkerHostTest(data
     [InlineData("IdlePollInterval", "00:00:00")]
     [InlineData("Lease", "-00:00:01")]
     [InlineData("MaxTasksPerClaim", "0")]
+    [InlineData("SchedulePollInterval", "00:00:00")]
     public async Task An_invalid_setting_stops_the_host_at_start_naming_it(string setting, string value)
     {
         // Building the host already reads the options (its shutdown timeout comes from them), so it fails there.
