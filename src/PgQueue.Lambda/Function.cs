@@ -37,7 +37,7 @@ namespace PgQueue.Lambda;
 /// the tasks just enqueued, so a due schedule's task runs in the invocation that enqueued it. A schedule gets at most
 /// one task per invocation (missed slots collapse): a Lambda invoked every minute serves sub-minute schedules once a
 /// minute. In API mode (<c>PGQUEUE_API_URL</c>) the function sends no SQL at all: schedules are enqueued by whatever
-/// talks to the database — the API host's <c>POST /process-task</c> when it sets
+/// talks to the database — the API host's <c>POST /process-task</c>, which sets
 /// <see cref="PgQueueWorkerOptions.EnqueueDueSchedules"/>, or a worker host, whose schedule loop runs on its own timer.
 /// </para>
 /// </remarks>

@@ -44,11 +44,12 @@ internal static class ProcessTaskEndpoint
             Lease = settings.ProcessTaskLease,
             MaxTasksPerClaim = settings.ProcessTaskMaxTasks,
             TimeBudget = settings.ProcessTaskTimeBudget,
+            // Every worker round fires due schedules (DESIGN.md), in the claim's round trip: with nothing due it is
+            // one index probe, and the claim can already take a schedule's task.
+            EnqueueDueSchedules = true,
         });
-        // Every worker round fires due schedules (DESIGN.md): with nothing due it is one index probe.
-        var schedulesEnqueued = await client.EnqueueDueSchedulesAsync(cancellationToken);
         var run = await worker.RunOnceAsync(request.BatchId, cancellationToken: cancellationToken);
-        var result = ProcessTaskResult.From(run, schedulesEnqueued);
+        var result = ProcessTaskResult.From(run, run.ScheduledTasksEnqueued);
         Log.ProcessedTasks(loggers.CreateLogger(typeof(ProcessTaskEndpoint)), request.WorkerId, run.BatchId, run.Tasks.Count, run.StopReason);
         if (run.StopReason != WorkerStopReason.LeaseLost)
         {
