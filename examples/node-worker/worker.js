@@ -40,19 +40,21 @@ if (args.help) {
   process.exit(0);
 }
 const setting = (name) => args[name] ?? process.env[options[name].env] ?? options[name].default;
-function number(name, min) {
+function number(name, min, integer = true) {
   const value = Number(setting(name));
-  if (!Number.isFinite(value) || value < min) fatal(`--${name} must be a number >= ${min}, not "${setting(name)}"`);
+  if (!(integer ? Number.isInteger(value) : Number.isFinite(value)) || value < min) {
+    fatal(`--${name} must be ${integer ? 'a whole' : 'a'} number >= ${min}, not "${setting(name)}"`);
+  }
   return value;
 }
 const config = {
   url: setting('url'),
   workerId: setting('worker-id') || `node-${os.hostname()}-${process.pid}`,
   concurrency: number('concurrency', 1),
-  leaseSeconds: number('lease', 1),
+  leaseSeconds: number('lease', 1, false),
   tasksPerClaim: number('tasks-per-claim', 1),
   maxTasks: number('max-tasks', 0),
-  seconds: number('seconds', 0),
+  seconds: number('seconds', 0, false),
   pollMs: number('poll-ms', 10),
   untilEmpty: args['until-empty'] ?? ['1', 'true'].includes(process.env.PGQUEUE_UNTIL_EMPTY ?? ''),
 };
@@ -111,7 +113,9 @@ async function workLoop(workerId) {
       ({ rows: [claimed] } = await pool.query(
         'SELECT batch_id, lease_token FROM pgqueue.claim_batch(worker_id => $1, lease => $2::interval)', [workerId, lease]));
     } catch (error) {
-      log('warn', 'claim failed', { workerId, error: error.message, code: error.code });
+      // A contract error here is bad input (PQ004: e.g. an empty worker id): retrying cannot help.
+      if (error.code?.startsWith('PQ')) fatal(`claim_batch refused: ${error.code} ${error.message}`);
+      log('warn', 'claim failed', { workerId, error: error.message, code: error.code }); // e.g. the database is down
       await sleep(backoffMs());
       continue;
     }

@@ -12,7 +12,8 @@
 # Needs node + npm (runs `npm ci`), psql, and the .NET SDK (builds src/PgQueue.Cli, migrates with `pgqueue migrate`).
 # Sizes: NODE_TEST_BATCHES (40) x NODE_TEST_TASKS (8) tasks of NODE_TEST_TASK_MS (100) ms; NODE_TEST_SIGKILLS (4)
 # kill -9 of worker processes and NODE_TEST_TERMINATES (6) pg_terminate_backend of task transactions, half of each
-# aimed at each language; NODE_TEST_DEADLINE_S (120): the race fails if the queue is not empty by then.
+# aimed at each language; NODE_TEST_DEADLINE_S (300): the race fails if the queue is not empty by then.
+# NODE_TEST_KEEP_LOGS=1 keeps the worker logs (they are always kept when the test fails).
 # Ends with "node worker tests: N passed, M failed" (N, M: invariant checks); exits non-zero on any failure.
 set -euo pipefail
 
@@ -24,7 +25,7 @@ tasks=${NODE_TEST_TASKS:-8}
 task_ms=${NODE_TEST_TASK_MS:-100}
 sigkills=${NODE_TEST_SIGKILLS:-4}
 terminates=${NODE_TEST_TERMINATES:-6}
-deadline_s=${NODE_TEST_DEADLINE_S:-120}
+deadline_s=${NODE_TEST_DEADLINE_S:-300}
 lease_s=2          # >= 10x a task, short so a killed owner's batch is taken over soon
 per_claim=5        # tasks per claim: batches change hands (and languages) while they drain
 test_db=pgqueue_nodetest
@@ -49,7 +50,7 @@ cleanup() {
   if [[ -n $cluster_dir && -f $cluster_dir/data/postmaster.pid ]]; then
     as_cluster_owner pg_ctl -D "$cluster_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
-  if [[ $status -ne 0 && -d $work_dir/logs ]]; then
+  if [[ ($status -ne 0 || -n ${NODE_TEST_KEEP_LOGS:-}) && -d $work_dir/logs ]]; then
     local kept; kept=$(mktemp -d /tmp/pgqueue-nodetest-logs.XXXXXX)
     cp -r "$work_dir/logs/." "$kept/"
     echo "side-by-side.sh: worker logs kept in $kept" >&2
@@ -97,9 +98,14 @@ command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are
 say "npm ci (examples/node-worker)"
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
-say "building the C# CLI (src/PgQueue.Cli)"
-dotnet build "$repo_root/src/PgQueue.Cli" -c Debug --nologo -v quiet -clp:ErrorsOnly >/dev/null
+# The C# CLI's Debug build (scripts/test.sh has just built it for xunit): built again only if a source is newer.
 cli=$repo_root/src/PgQueue.Cli/bin/Debug/net10.0/pgqueue.dll
+if [[ ! -f $cli || -n $(find "$repo_root/src" "$repo_root/database" "$repo_root"/Directory.*.props -newer "$cli" -type f \
+       -not -path '*/bin/*' -not -path '*/obj/*' \( -name '*.cs' -o -name '*.csproj' -o -name '*.sql' -o -name '*.props' \) \
+       -print -quit) ]]; then
+  say "building the C# CLI (src/PgQueue.Cli)"
+  dotnet build "$repo_root/src/PgQueue.Cli" -c Debug --nologo -v quiet -clp:ErrorsOnly >/dev/null
+fi
 
 [[ -n $connection ]] || start_own_cluster
 psql "$connection" -X -q -At -c 'SELECT 1' >/dev/null || die "cannot connect with: $connection"
@@ -198,39 +204,46 @@ start_worker node-1
 start_worker node-2
 slots=(cs-1 cs-2 node-1 node-2)
 
-# The disturbances, shuffled, spread over the race by progress (event i of E when the pending count falls below
-# enqueued x (E+1-i)/(E+2)), not by time: each hits a task transaction of its language that is running right now.
+# The disturbances: one of each kind first, then the rest, shuffled; spread over the race by progress (the i-th of E
+# once the pending count falls to enqueued x (E+1-i)/(E+2)), not by time. Each hits a task transaction that is running
+# right now: the first pending event whose language has one goes. A process is killed only while the other process of
+# its language is connected, so both languages keep working however slowly .NET starts again.
 events=()
 for ((i = 0; i < sigkills; i++)); do events+=("sigkill $([[ $((i % 2)) -eq 0 ]] && echo node || echo cs)"); done
 for ((i = 0; i < terminates; i++)); do events+=("terminate $([[ $((i % 2)) -eq 0 ]] && echo cs || echo node)"); done
-mapfile -t events < <(printf '%s\n' "${events[@]}" | shuf)
+mapfile -t events < <(printf '%s\n' "${events[@]}" | sort | uniq -c | awk '{ print $2 " " $3 }' | shuf
+                      printf '%s\n' "${events[@]}" | sort | awk 'seen[$0]++' | shuf)
 event_count=${#events[@]}
 declare -A done_events=()
 unexpected_exits=0
 
 while true; do
-  next_event=${events[0]:-none none}
-  read -r kind lang <<<"$next_event"
   fired=$(( event_count - ${#events[@]} ))
   threshold=$(( enqueued * (event_count + 1 - fired) / (event_count + 2) ))
-  # One round trip: the pending count, and a backend of the next event's language inside a task transaction (idle in
-  # transaction while the task works), terminated at once if that is the event and its moment has come.
-  IFS='|' read -r pending backend app _ < <(q -c "
-    WITH victim AS (
-      SELECT pid, application_name FROM pg_stat_activity
-      WHERE datname = current_database() AND application_name LIKE 'pgqueue-$lang-%' AND state = 'idle in transaction'
-      ORDER BY random() LIMIT 1)
-    SELECT (SELECT count(*) FROM pgqueue.tasks) AS pending, v.pid, v.application_name,
-           CASE WHEN '$kind' = 'terminate' AND (SELECT count(*) FROM pgqueue.tasks) <= $threshold THEN pg_terminate_backend(v.pid) END
-    FROM (SELECT) one LEFT JOIN victim v ON true")
+  # One round trip: the pending count, a backend of each language inside a task transaction ("pid app"; idle in
+  # transaction while the task works), and how many worker slots of each language are connected.
+  IFS='|' read -r pending victim_node victim_cs up_node up_cs < <(q -c "
+    SELECT (SELECT count(*) FROM pgqueue.tasks), $(for lang in node cs; do printf "
+      (SELECT pid || ' ' || application_name FROM pg_stat_activity WHERE datname = current_database()
+         AND application_name LIKE 'pgqueue-$lang-%%' AND state = 'idle in transaction' ORDER BY random() LIMIT 1),"; done)
+      (SELECT count(DISTINCT application_name) FROM pg_stat_activity WHERE application_name LIKE 'pgqueue-node-%'),
+      (SELECT count(DISTINCT application_name) FROM pg_stat_activity WHERE application_name LIKE 'pgqueue-cs-%')")
   [[ $pending -eq 0 ]] && break
   if (( $(now_ms) - started > deadline_s * 1000 )); then
     q -c "SELECT * FROM pgqueue.batch_status WHERE pending > 0" >&2 || true
     echo "side-by-side.sh: the queue still had $pending tasks after ${deadline_s}s" >&2
     exit 1
   fi
-  if [[ $kind != none && -n $backend ]] && (( pending <= threshold )); then
-    if [[ $kind == sigkill ]]; then
+  for i in "${!events[@]}"; do
+    (( pending <= threshold )) || break
+    read -r kind lang <<<"${events[$i]}"
+    victim=victim_$lang up=up_$lang
+    [[ -n ${!victim} ]] || continue
+    [[ $kind == sigkill && ${!up} -lt 2 ]] && continue
+    read -r backend app <<<"${!victim}"
+    if [[ $kind == terminate ]]; then
+      q -c "SELECT pg_terminate_backend($backend)" >/dev/null
+    else
       slot=${app#pgqueue-}
       kill -9 "${pid[$slot]}" 2>/dev/null || true
       wait "${pid[$slot]}" 2>/dev/null || true
@@ -238,8 +251,10 @@ while true; do
     fi
     done_events["$kind $lang"]=$(( ${done_events["$kind $lang"]:-0} + 1 ))
     echo "   $(elapsed)  $(printf '%-9s %-14s backend %-6s %s tasks pending' "$kind" "$app" "$backend" "$pending")"
-    events=("${events[@]:1}")
-  fi
+    unset 'events[i]'
+    events=("${events[@]}")
+    break
+  done
   # A worker must not die on its own (e.g. of an unhandled error when its connection is terminated).
   for slot in "${slots[@]}"; do
     if ! kill -0 "${pid[$slot]}" 2>/dev/null; then
