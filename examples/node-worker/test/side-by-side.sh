@@ -204,8 +204,8 @@ start_worker node-1
 start_worker node-2
 slots=(cs-1 cs-2 node-1 node-2)
 
-# The disturbances: one of each kind first, then the rest, shuffled; spread over the race by progress (the i-th of E
-# once the pending count falls to enqueued x (E+1-i)/(E+2)), not by time. Each hits a task transaction that is running
+# The disturbances: one of each kind first, then the rest, shuffled; spread over the first two thirds of the race by
+# progress (the i-th of E, from 1, once the pending count falls to enqueued x (1 - 2i/3E)), not by time. Each hits a task transaction that is running
 # right now: the first pending event whose language has one goes. A process is killed only while the other process of
 # its language is connected, so both languages keep working however slowly .NET starts again.
 events=()
@@ -219,7 +219,7 @@ unexpected_exits=0
 
 while true; do
   fired=$(( event_count - ${#events[@]} ))
-  threshold=$(( enqueued * (event_count + 1 - fired) / (event_count + 2) ))
+  threshold=$(( enqueued * (3 * event_count - 2 * (fired + 1)) / (3 * event_count) ))
   # One round trip: the pending count, a backend of each language inside a task transaction ("pid app"; idle in
   # transaction while the task works), and how many worker slots of each language are connected.
   IFS='|' read -r pending victim_node victim_cs up_node up_cs < <(q -c "
