@@ -3,8 +3,10 @@
 # default (src/PgQueue.LocalPostgres: initdb --no-sync -E UTF8 --locale=C; max_connections=300, shared_buffers=256MB,
 # fsync=off, synchronous_commit=off, full_page_writes=off; plus shared_preload_libraries=pg_stat_statements) unless
 # --connection is given, migrates, runs every section side by side with its reference, and writes bench/RESULTS.md.
-#   bash bench/run.sh [--smoke] [--connection CONN] [--out FILE]
+#   bash bench/run.sh [--smoke] [--connection CONN] [--out FILE] [--baseline DLL]
 # --smoke: tiny sizes (CI keeps the command working; < 60 s after the build), report to a temp file unless --out.
+# --baseline: a PgQueue.Bench.dll built with an older client; its task cycle and round trips are measured in the same
+#   run, alternating with this build's, for a before/after of a client change.
 # Figures are this machine's; read the ratios. It never fails on a figure, only when a command breaks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,12 +15,14 @@ command_line="bash bench/run.sh $*"
 smoke=0
 connection=""
 out=""
+baseline=""
 while (( $# )); do
   case $1 in
     --smoke) smoke=1; shift ;;
     --connection) connection=${2:?--connection needs a value}; shift 2 ;;
     --out) out=${2:?--out needs a value}; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --baseline) baseline=${2:?--baseline needs a value}; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -155,6 +159,29 @@ else
 fi
 say "history off $(num "$history_off") tasks/s, on $(num "$history_on") tasks/s, on/off $(ratio "$history_on" "$history_off")"
 
+# ---- before/after a client change (--baseline) ----------------------------------------------------------------------
+if [[ -n $baseline ]]; then
+  say "before/after: baseline client $baseline vs this build, $history_workers workers, alternating"
+  declare -a before_tps=() after_tps=()
+  for round in 1 2; do
+    for side in before after; do
+      if [[ $side == before ]]; then
+        json=$(dotnet "$baseline" cycle --connection "$connection" --workers "$history_workers" --batches "$history_batches" --tasks-per-batch "$history_per_batch" 2>>"$work/cycle.log") || { failures+=("baseline cycle"); json='{"tasks_per_s":0}'; }
+        before_tps+=("$(jq -r .tasks_per_s <<<"$json")")
+      else
+        json=$(run_cycle --workers "$history_workers" --batches "$history_batches" --tasks-per-batch "$history_per_batch") || { failures+=("cycle (after)"); json='{"tasks_per_s":0}'; }
+        after_tps+=("$(jq -r .tasks_per_s <<<"$json")")
+      fi
+    done
+  done
+  json=$(dotnet "$baseline" cycle --connection "$connection" --workers 1 --batches "$rt_batches" --tasks-per-batch "$rt_per_batch" --count-round-trips 2>>"$work/cycle.log") || { failures+=("baseline round trips"); json='{}'; }
+  before_rt=$(jq -r '.round_trips_per_task // 0' <<<"$json"); before_commits=$(jq -r '.commits_per_task // 0' <<<"$json")
+  after_commits=$(jq -r .commits_per_task <<<"$(run_cycle --workers 1 --batches "$rt_batches" --tasks-per-batch "$rt_per_batch")")
+  before_mean=$(printf '%s\n' "${before_tps[@]}" | awk '{ s += $1 } END { print s / NR }')
+  after_mean=$(printf '%s\n' "${after_tps[@]}" | awk '{ s += $1 } END { print s / NR }')
+  say "before $(num "$before_mean") tasks/s, after $(num "$after_mean") tasks/s, after/before $(ratio "$after_mean" "$before_mean")"
+fi
+
 # ---- 2. peers --------------------------------------------------------------------------------------------------------
 peers_status="not run: bench/peers/run.sh missing"
 peer_per_lane=$(( peer_tasks / peer_lanes ))
@@ -272,6 +299,20 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
   echo "| on ('1 day') | $(num "$history_on") |"
   echo "| **on / off** | **$(ratio "$history_on" "$history_off")** |"
   echo
+  if [[ -n $baseline ]]; then
+    echo "**Client hot path, before / after** (\`--baseline $baseline\`: the same driver built with the client before"
+    echo "the change). Before, each task cost \`BEGIN\`+\`dequeue_task\`, \`complete_task\`, \`COMMIT\` and a pooled-connection"
+    echo "reset (\`DISCARD ALL\`, its own transaction) per task; after, a drain keeps its connection and sends"
+    echo "\`complete_task; COMMIT; BEGIN; dequeue_task\` as one batch. $history_workers workers, $history_batches × $history_per_batch tasks,"
+    echo "two runs each, alternating:"
+    echo
+    echo "| client | tasks/s (runs) | mean | round trips per task | commits per task |"
+    echo "|---|---|---:|---:|---:|"
+    echo "| before | $(num "${before_tps[0]}"), $(num "${before_tps[1]}") | $(num "$before_mean") | $before_rt | $before_commits |"
+    echo "| after | $(num "${after_tps[0]}"), $(num "${after_tps[1]}") | $(num "$after_mean") | $round_trips | $after_commits |"
+    echo "| **after / before** | | **$(ratio "$after_mean" "$before_mean")** | $(ratio "$round_trips" "$before_rt") | $(ratio "$after_commits" "$before_commits") |"
+    echo
+  fi
   echo "## 2. Against the closest peers"
   echo
   echo "Same workload for all: $(( peer_lanes * peer_per_lane )) zero-work tasks over $peer_lanes lanes (serial order per lane), $peer_workers workers,"
@@ -299,7 +340,7 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
   echo "## 4. Enqueue"
   echo
   echo "\`PgQueueClient.EnqueueAsync\` (one task per call, autocommit: one transaction each) and \`EnqueueManyAsync\`"
-  echo "(1,000 payloads per call, one transaction), each client its own batch, for $enqueue_seconds s. Target for"
+  echo "(1,000 payloads per call, one transaction), each client its own batch, for $enqueue_seconds s each. Target for"
   echo "enqueue_many: ≥ 50,000 tasks/s."
   echo
   echo "| mode | clients | tasks/s | vs. single enqueue, same clients |"
@@ -316,8 +357,8 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
   echo "## 6. Serverless cost (Lambda)"
   echo
   echo "\`bench/PgQueue.Lambda.Bench ${lambda_args[*]}\` (what \`bench/lambda-bench.sh\` runs; it starts its own throwaway"
-  echo "cluster with the same defaults and counts round trips with the same proxy): $lambda_status. The Lambda's timeout is"
-  echo "60 s; the default budget (50 s) stops starting tasks in time to release the batch."
+  echo "cluster with the same defaults and counts round trips with the same proxy): $lambda_status. The deployed Lambda's"
+  echo "timeout is 60 s and its default budget 50 s (it stops starting tasks in time to release the batch)."
   echo
   echo '```'
   cat "$work/lambda.txt"

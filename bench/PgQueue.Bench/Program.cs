@@ -196,7 +196,7 @@ async Task<int> EnqueueAsync()
     var connection = Text("--connection");
     var clients = Int("--clients", 4);
     var seconds = double.Parse(Text("--seconds", "3"), CultureInfo.InvariantCulture);
-    var many = Int("--many", 0);
+    var many = args.Contains("--many") ? Int("--many", 1000) : 0;
     await ExecuteAsync(connection, "TRUNCATE pgqueue.tasks, pgqueue.batches");
     await using var client = PgQueueClient.Create(connection);
     var payloads = Enumerable.Range(0, Math.Max(1, many)).Select(i => $"{{\"i\":{i}}}").ToArray();
