@@ -97,8 +97,8 @@ Console.WriteLine($"  budget / one per invocation         {Ratio(budgeted.Tasks,
 Console.WriteLine($"  budget used by task work            {budgeted.Tasks * taskSeconds / budgeted.Seconds,5:0%}");
 Console.WriteLine();
 Console.WriteLine("* Sync and simple Query messages the function sent, counted on the wire by a proxy (connection startup not");
-Console.WriteLine("  included). A task sends four: BEGIN (written together with dequeue_task, so no wait of its own), dequeue_task,");
-Console.WriteLine("  complete_task, COMMIT; a claim and a release add one each.");
+Console.WriteLine("  included). A drain sends complete_task; COMMIT; BEGIN; the next dequeue_task as one batch, about one per task;");
+Console.WriteLine("  a claim, the first BEGIN and dequeue_task, the last ROLLBACK and a release add one each per invocation.");
 return 0;
 
 async Task<(int Tasks, double RoundTripsPerTask, double Seconds)> DrainOnceAsync(params (string, string)[] variables)
