@@ -149,8 +149,8 @@ statements=$(psql_q "SELECT coalesce(string_agg(format('| \`%s\` | %s | %s |', l
         ORDER BY calls DESC LIMIT 10) AS s" 2>/dev/null || true)
 say "round trips per task: $round_trips"
 
-say "history (keep_completed) off vs on, 4 workers"
 history_workers=4; (( smoke )) && history_workers=2
+say "history (keep_completed) off vs on, $history_workers workers"
 if off_json=$(run_cycle --workers "$history_workers" --batches "$history_batches" --tasks-per-batch "$history_per_batch" --history off) &&
    on_json=$(run_cycle --workers "$history_workers" --batches "$history_batches" --tasks-per-batch "$history_per_batch" --history on); then
   history_off=$(jq -r .tasks_per_s <<<"$off_json"); history_on=$(jq -r .tasks_per_s <<<"$on_json")
