@@ -6,7 +6,10 @@
 #   bash bench/run.sh [--smoke] [--connection CONN] [--out FILE] [--baseline DLL]
 # --smoke: tiny sizes (CI keeps the command working; < 60 s after the build), report to a temp file unless --out.
 # --baseline: a PgQueue.Bench.dll built with an older client; its task cycle and round trips are measured in the same
-#   run, alternating with this build's, for a before/after of a client change.
+#   run, alternating with this build's, for a before/after of a client change. The committed RESULTS.md used the
+#   driver of commit b168136 (main's client before the one-batch hot path):
+#   git worktree add /tmp/before b168136 && dotnet build /tmp/before/bench/PgQueue.Bench -c Release
+#   bash bench/run.sh --baseline /tmp/before/bench/PgQueue.Bench/bin/Release/net10.0/PgQueue.Bench.dll
 # Figures are this machine's; read the ratios. It never fails on a figure, only when a command breaks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +25,7 @@ while (( $# )); do
     --connection) connection=${2:?--connection needs a value}; shift 2 ;;
     --out) out=${2:?--out needs a value}; shift 2 ;;
     --baseline) baseline=${2:?--baseline needs a value}; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
