@@ -110,7 +110,7 @@ os_name=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME" || uname -s)
 kernel=$(uname -r)
 dotnet_version=$(dotnet --version)
 pg_version=$(psql_q "SHOW server_version")
-pg_settings=$(psql_q "SELECT string_agg(format('%s=%s', name, setting || coalesce(unit, '')), ', ' ORDER BY name) FROM pg_settings
+pg_settings=$(psql_q "SELECT string_agg(format('%s=%s', name, current_setting(name)), ', ' ORDER BY name) FROM pg_settings
   WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit', 'full_page_writes', 'max_connections', 'wal_level',
                  'autovacuum', 'work_mem', 'max_wal_size', 'checkpoint_timeout', 'shared_preload_libraries', 'jit')")
 say "machine: $cores cores, $ram_gib GiB, $cpu_model; PostgreSQL $pg_version; .NET $dotnet_version"
