@@ -97,9 +97,10 @@ Console.WriteLine($"  budget / one per invocation         {Ratio(budgeted.Tasks,
 Console.WriteLine($"  budget used by task work            {budgeted.Tasks * taskSeconds / budgeted.Seconds,5:0%}");
 Console.WriteLine();
 Console.WriteLine("* Sync and simple Query messages the function sent, counted on the wire by a proxy (connection startup not");
-Console.WriteLine("  included). A task sends four: BEGIN (written together with dequeue_task, so no wait of its own), dequeue_task,");
-Console.WriteLine("  complete_task, COMMIT; a claim and a release add one each. An invocation's first claim is a batch of two");
-Console.WriteLine("  statements, enqueue_due_schedules() and claim_batch(), sent with one Sync: one round trip, two statements.");
+Console.WriteLine("  included). A drain sends complete_task; COMMIT; BEGIN; the next dequeue_task as one batch, about one per task;");
+Console.WriteLine("  a claim, the first BEGIN and dequeue_task, the last ROLLBACK and a release add one each per invocation. An");
+Console.WriteLine("  invocation's first claim is a batch of two statements, enqueue_due_schedules() and claim_batch(), sent with");
+Console.WriteLine("  one Sync: one round trip, two statements.");
 return 0;
 
 async Task<(int Tasks, double RoundTripsPerTask, double Seconds)> DrainOnceAsync(params (string, string)[] variables)

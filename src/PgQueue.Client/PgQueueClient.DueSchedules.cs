@@ -107,11 +107,4 @@ public sealed partial class PgQueueClient
             }
         }
     }
-
-    private static NpgsqlBatchCommand BatchCommand(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
-    }
 }

@@ -46,6 +46,9 @@ public sealed partial class PgQueueClient : IAsyncDisposable
     private const string CompleteTaskSql =
         "SELECT FROM pgqueue.complete_task(task_id => $1::bigint, lease_token => $2::bigint)";
 
+    // What Npgsql's BeginTransaction() sends: READ COMMITTED whatever default_transaction_isolation says.
+    private const string BeginReadCommittedSql = "BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED";
+
     private const string FailTaskSql =
         "SELECT outcome FROM pgqueue.fail_task(task_id => $1::bigint, lease_token => $2::bigint, error => $3::text, " +
         "retry_after => $4::interval) AS outcome";
@@ -327,12 +330,7 @@ public sealed partial class PgQueueClient : IAsyncDisposable
     {
         var rows = await QueryAsync(
             Command(ConnectionOf(transaction), transaction, DequeueTaskSql, Text(batchId), Bigint(leaseToken)),
-            static row => new DequeuedTask(
-                row.GetInt64(0),
-                row.IsDBNull(1) ? null : row.GetString(1),
-                ParseJson(row.GetString(2)),
-                row.GetInt32(3),
-                row.GetFieldValue<DateTimeOffset>(4)),
+            ReadDequeuedTask,
             cancellationToken).ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
     }
@@ -353,6 +351,69 @@ public sealed partial class PgQueueClient : IAsyncDisposable
     public Task CompleteTaskAsync(NpgsqlTransaction transaction, long taskId, long leaseToken, CancellationToken cancellationToken = default) =>
         QueryAsync(Command(ConnectionOf(transaction), transaction, CompleteTaskSql, Bigint(taskId), Bigint(leaseToken)),
             static _ => 0, cancellationToken);
+
+    /// <summary>
+    /// Completes a task, commits, and in the same round trip opens the next transaction on the same connection and
+    /// dequeues the batch's next head task in it: <c>complete_task; COMMIT; BEGIN; dequeue_task</c> as one
+    /// <see cref="NpgsqlBatch"/> (one Sync, so the server skips the rest after an error). The worker's hot path.
+    /// <paramref name="transaction"/> stays the transaction object of the new transaction (Npgsql follows the
+    /// server's transaction status). Not cancellable: the work is done, finishing it is cheaper than redoing it.
+    /// </summary>
+    /// <returns>
+    /// Once committed: the next task (or null when there is none runnable now), or the error that opening or dequeuing
+    /// it raised (a <see cref="PgQueueException"/> for contract errors); the new transaction is then aborted.
+    /// </returns>
+    /// <exception cref="LeaseLostException"><c>complete_task</c> raised <c>PQ001</c>: nothing committed, roll back.</exception>
+    /// <exception cref="NotHeadTaskException"><c>complete_task</c> raised <c>PQ003</c>: nothing committed, roll back.</exception>
+    /// <exception cref="NpgsqlException">The commit failed, or the connection broke (whether it committed is unknown).</exception>
+    internal async Task<(DequeuedTask? Next, Exception? NextError)> CompleteAndDequeueNextAsync(NpgsqlTransaction transaction, long taskId, string batchId, long leaseToken)
+    {
+        var batch = new NpgsqlBatch(ConnectionOf(transaction), transaction);
+        await using (batch.ConfigureAwait(false))
+        {
+            batch.BatchCommands.Add(BatchCommand(CompleteTaskSql, Bigint(taskId), Bigint(leaseToken)));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(BeginReadCommittedSql));
+            batch.BatchCommands.Add(BatchCommand(DequeueTaskSql, Text(batchId), Bigint(leaseToken)));
+            // Results arrive in order. The reader starts on complete_task's (empty) result; NextResult passes COMMIT
+            // and BEGIN, which have no result set, and stops on dequeue_task's. An error names its batch command.
+            try
+            {
+                var reader = await batch.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    if (!await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
+                    {
+                        throw new InvalidOperationException("pgqueue.dequeue_task returned no result set.");
+                    }
+
+                    DequeuedTask? next = null;
+                    while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+                    {
+                        next = ReadDequeuedTask(reader);
+                    }
+
+                    return (next, null);
+                }
+            }
+            catch (PostgresException exception)
+            {
+                // Failing after COMMIT (BEGIN or dequeue_task) leaves the task committed and the new transaction aborted.
+                var failedAt = exception.BatchCommand is { } failed ? batch.BatchCommands.IndexOf(failed) : -1;
+                if (failedAt >= 2)
+                {
+                    return (null, PgQueueException.IsContractError(exception) ? PgQueueException.FromPostgres(exception) : exception);
+                }
+
+                if (PgQueueException.IsContractError(exception))
+                {
+                    throw PgQueueException.FromPostgres(exception);
+                }
+
+                throw;
+            }
+        }
+    }
 
     /// <summary>
     /// Records a failed attempt (<c>pgqueue.fail_task</c>) in its own transaction; call it after rolling back the
@@ -589,6 +650,20 @@ public sealed partial class PgQueueClient : IAsyncDisposable
         command.Parameters.AddRange(parameters);
         return command;
     }
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    private static DequeuedTask ReadDequeuedTask(NpgsqlDataReader row) => new(
+        row.GetInt64(0),
+        row.IsDBNull(1) ? null : row.GetString(1),
+        ParseJson(row.GetString(2)),
+        row.GetInt32(3),
+        row.GetFieldValue<DateTimeOffset>(4));
 
     private static NpgsqlConnection ConnectionOf(NpgsqlTransaction transaction)
     {

@@ -8,7 +8,9 @@ namespace PgQueue;
 
 /// <summary>
 /// Runs the tasks of leased batches with the handlers of a <see cref="TaskHandlerRegistry"/>, in id order, each task in
-/// its own transaction: <c>BEGIN; dequeue_task; handler; complete_task; COMMIT</c>.
+/// its own transaction: <c>BEGIN; dequeue_task; handler; complete_task; COMMIT</c>. While a batch drains, its task
+/// connection is kept and each completion travels with the next task's start in one round trip
+/// (<c>complete_task; COMMIT; BEGIN; dequeue_task</c>), so a task costs about one round trip.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -18,6 +20,10 @@ namespace PgQueue;
 /// came first) rolls back and goes on. While a batch drains, its lease is renewed on another pooled connection about
 /// every third of the lease, and a lost lease cancels the handler's token. Give the data source room for two
 /// connections per worker.
+/// </para>
+/// <para>
+/// The task connection is not reset between the tasks of one drain: a handler must not change session state
+/// (<c>SET</c> without <c>LOCAL</c>, temporary tables) that the next task would see.
 /// </para>
 /// <para>One worker drains one batch at a time; run several workers for parallelism.</para>
 /// </remarks>
@@ -178,8 +184,19 @@ public sealed class PgQueueWorker
         var runs = new List<FinishedTask>();
         WorkerStopReason stopReason;
         var heartbeat = new LeaseHeartbeat(lease, Options.Lease, _logger);
+        var session = new TaskSession();
         await using (heartbeat.ConfigureAwait(false))
+        await using (session.ConfigureAwait(false))
         {
+            // Whether the loop would start another task after the one running now: only then is the next task
+            // dequeued in the same round trip as this one's commit (a prefetched task is rolled back if not run).
+            bool MayGoOn() =>
+                !cancellationToken.IsCancellationRequested
+                && lease.IsHeld
+                && !heartbeat.LeaseLostToken.IsCancellationRequested
+                && completed + failed + dead + 1 < Options.MaxTasksPerClaim
+                && (budget is not { } limit || Stopwatch.GetElapsedTime(startedAt) + longestTask < limit);
+
             while (true)
             {
                 if (cancellationToken.IsCancellationRequested)
@@ -207,7 +224,7 @@ public sealed class PgQueueWorker
                 }
 
                 var taskStartedAt = Stopwatch.GetTimestamp();
-                var (outcome, task, handlerError) = await RunTaskWithRetryAsync(lease, heartbeat, cancellationToken).ConfigureAwait(false);
+                var (outcome, task, handlerError) = await RunTaskWithRetryAsync(lease, heartbeat, session, MayGoOn, cancellationToken).ConfigureAwait(false);
                 if (outcome == TaskOutcome.HandlerFailed)
                 {
                     outcome = await FailTaskAsync(lease, task!, handlerError!).ConfigureAwait(false);
@@ -270,12 +287,12 @@ public sealed class PgQueueWorker
 
 
     // A transient database error rolls the task back; the retry pipeline waits and runs the head task again.
-    private async Task<(TaskOutcome Outcome, DequeuedTask? Task, Exception? HandlerError)> RunTaskWithRetryAsync(BatchLease lease, LeaseHeartbeat heartbeat, CancellationToken cancellationToken)
+    private async Task<(TaskOutcome Outcome, DequeuedTask? Task, Exception? HandlerError)> RunTaskWithRetryAsync(BatchLease lease, LeaseHeartbeat heartbeat, TaskSession session, Func<bool> mayGoOn, CancellationToken cancellationToken)
     {
         try
         {
             return await _client.ExecuteWithRetryAsync(
-                "task", context => RunTaskAsync(lease, heartbeat, context.CancellationToken), cancellationToken).ConfigureAwait(false);
+                "task", context => RunTaskAsync(lease, heartbeat, session, mayGoOn, context.CancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -284,45 +301,66 @@ public sealed class PgQueueWorker
     }
 
     // One task transaction. Handler errors are returned, not thrown, so only database errors reach the retry pipeline.
-    private async Task<(TaskOutcome Outcome, DequeuedTask? Task, Exception? HandlerError)> RunTaskAsync(BatchLease lease, LeaseHeartbeat heartbeat, CancellationToken cancellationToken)
+    // The session's connection and open transaction are kept only when the task completed and the next task was
+    // dequeued with the commit; any other way out ends the session (rolls back what is open, returns the connection).
+    private async Task<(TaskOutcome Outcome, DequeuedTask? Task, Exception? HandlerError)> RunTaskAsync(BatchLease lease, LeaseHeartbeat heartbeat, TaskSession session, Func<bool> mayGoOn, CancellationToken cancellationToken)
     {
         DequeuedTask? task = null;
         Exception? handlerError;
+        var keepSession = false;
         try
         {
-            var connection = await _client.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
+            if (session.TakeNext(out var next, out var nextError))
             {
-                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (transaction.ConfigureAwait(false))
+                if (nextError is not null)
                 {
-                    task = await _client.DequeueTaskAsync(transaction, lease.BatchId, lease.LeaseToken, cancellationToken).ConfigureAwait(false);
-                    if (task is null)
-                    {
-                        return (TaskOutcome.NoRunnableTask, null, null);
-                    }
-
-                    Log.TaskStarted(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken, task.Attempts + 1);
-                    handlerError = await InvokeHandlerAsync(task, lease, heartbeat, connection, transaction, cancellationToken).ConfigureAwait(false);
-                    if (handlerError is null)
-                    {
-                        // The work is done: finishing it is cheaper than redoing it, so cancellation no longer applies.
-                        await _client.CompleteTaskAsync(transaction, task.TaskId, lease.LeaseToken, CancellationToken.None).ConfigureAwait(false);
-                        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-                        Log.TaskCompleted(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken, task.Attempts + 1);
-                        return (TaskOutcome.Completed, task, null);
-                    }
-
-                    if (TransientErrors.IsTransient(handlerError) && !IsOpen(connection))
-                    {
-                        // The task's own connection died under the handler: as in a crash, the transaction is gone
-                        // and nothing is charged. The retry pipeline runs the task again on a new connection.
-                        ExceptionDispatchInfo.Throw(handlerError);
-                    }
-
-                    await RollbackAsync(transaction, lease, task).ConfigureAwait(false);
+                    // The previous task committed, then opening this one failed: its transaction is aborted.
+                    ExceptionDispatchInfo.Throw(nextError);
                 }
+
+                task = next;
             }
+            else
+            {
+                var transaction = await session.BeginAsync(_client.DataSource, cancellationToken).ConfigureAwait(false);
+                task = await _client.DequeueTaskAsync(transaction, lease.BatchId, lease.LeaseToken, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (task is null)
+            {
+                return (TaskOutcome.NoRunnableTask, null, null);
+            }
+
+            var (connection, taskTransaction) = session.Current;
+            Log.TaskStarted(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken, task.Attempts + 1);
+            handlerError = await InvokeHandlerAsync(task, lease, heartbeat, connection, taskTransaction, cancellationToken).ConfigureAwait(false);
+            if (handlerError is null)
+            {
+                // The work is done: finishing it is cheaper than redoing it, so cancellation no longer applies.
+                if (mayGoOn())
+                {
+                    var (following, followingError) = await _client.CompleteAndDequeueNextAsync(taskTransaction, task.TaskId, lease.BatchId, lease.LeaseToken).ConfigureAwait(false);
+                    session.SetNext(following, followingError);
+                    keepSession = true;
+                }
+                else
+                {
+                    await _client.CompleteTaskAsync(taskTransaction, task.TaskId, lease.LeaseToken, CancellationToken.None).ConfigureAwait(false);
+                    await taskTransaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+
+                Log.TaskCompleted(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken, task.Attempts + 1);
+                return (TaskOutcome.Completed, task, null);
+            }
+
+            if (TransientErrors.IsTransient(handlerError) && !IsOpen(connection))
+            {
+                // The task's own connection died under the handler: as in a crash, the transaction is gone
+                // and nothing is charged. The retry pipeline runs the task again on a new connection.
+                ExceptionDispatchInfo.Throw(handlerError);
+            }
+
+            await RollbackAsync(taskTransaction, lease, task).ConfigureAwait(false);
         }
         catch (LeaseLostException)
         {
@@ -343,6 +381,13 @@ public sealed class PgQueueWorker
         {
             Log.TaskTransientError(_logger, lease.WorkerId, lease.BatchId, task?.TaskId, lease.LeaseToken, exception);
             throw;
+        }
+        finally
+        {
+            if (!keepSession)
+            {
+                await session.EndAsync().ConfigureAwait(false);
+            }
         }
 
         // The transaction is rolled back and its connection returned: the outcome is decided outside of it.
@@ -413,5 +458,74 @@ public sealed class PgQueueWorker
             Log.TaskLeaseLost(_logger, lease.WorkerId, lease.BatchId, task.TaskId, lease.LeaseToken);
             return TaskOutcome.LeaseLost;
         }
+    }
+
+    // A drain's task connection and its open transaction, kept from one task to the next while each commit also
+    // dequeues the next task. Ending it disposes the transaction (which rolls back whatever is still open, releasing
+    // a prefetched task's row lock without charging it) and returns the connection to the pool.
+    private sealed class TaskSession : IAsyncDisposable
+    {
+        private NpgsqlConnection? _connection;
+        private NpgsqlTransaction? _transaction;
+        private bool _hasNext;
+        private DequeuedTask? _next;
+        private Exception? _nextError;
+
+        public (NpgsqlConnection Connection, NpgsqlTransaction Transaction) Current =>
+            (_connection ?? throw new InvalidOperationException("No task transaction is open."),
+             _transaction ?? throw new InvalidOperationException("No task transaction is open."));
+
+        // Opens the connection if needed and a new transaction on it (Npgsql sends BEGIN with the next command).
+        public async Task<NpgsqlTransaction> BeginAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        {
+            if (_transaction is not null)
+            {
+                await EndAsync().ConfigureAwait(false);
+            }
+
+            _connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            _transaction = await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            return _transaction;
+        }
+
+        public void SetNext(DequeuedTask? next, Exception? nextError)
+        {
+            _hasNext = true;
+            _next = next;
+            _nextError = nextError;
+        }
+
+        public bool TakeNext(out DequeuedTask? next, out Exception? nextError)
+        {
+            var had = _hasNext;
+            next = _next;
+            nextError = _nextError;
+            _hasNext = false;
+            _next = null;
+            _nextError = null;
+            return had;
+        }
+
+        public async ValueTask EndAsync()
+        {
+            _hasNext = false;
+            _next = null;
+            _nextError = null;
+            var transaction = _transaction;
+            var connection = _connection;
+            _transaction = null;
+            _connection = null;
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        public ValueTask DisposeAsync() => EndAsync();
     }
 }

@@ -1,0 +1,382 @@
+#!/usr/bin/env bash
+# The one bench command (issue 5): builds Release, starts a throwaway PostgreSQL exactly like the demo's embedded
+# default (src/PgQueue.LocalPostgres: initdb --no-sync -E UTF8 --locale=C; max_connections=300, shared_buffers=256MB,
+# fsync=off, synchronous_commit=off, full_page_writes=off; plus shared_preload_libraries=pg_stat_statements) unless
+# --connection is given, migrates, runs every section side by side with its reference, and writes bench/RESULTS.md.
+#   bash bench/run.sh [--smoke] [--connection CONN] [--out FILE] [--baseline DLL]
+# --smoke: tiny sizes (CI keeps the command working; < 60 s after the build), report to a temp file unless --out.
+# --baseline: a PgQueue.Bench.dll built with an older client; its task cycle and round trips are measured in the same
+#   run, alternating with this build's, for a before/after of a client change. The committed RESULTS.md used the
+#   driver of commit b168136 (main's client before the one-batch hot path):
+#   git worktree add /tmp/before b168136 && dotnet build /tmp/before/bench/PgQueue.Bench -c Release
+#   bash bench/run.sh --baseline /tmp/before/bench/PgQueue.Bench/bin/Release/net10.0/PgQueue.Bench.dll
+# Figures are this machine's; read the ratios. It never fails on a figure, only when a command breaks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+command_line="bash bench/run.sh $*"
+smoke=0
+connection=""
+out=""
+baseline=""
+while (( $# )); do
+  case $1 in
+    --smoke) smoke=1; shift ;;
+    --connection) connection=${2:?--connection needs a value}; shift 2 ;;
+    --out) out=${2:?--out needs a value}; shift 2 ;;
+    --baseline) baseline=${2:?--baseline needs a value}; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+started=$SECONDS
+say() { printf '[%4ss] %s\n' "$(( SECONDS - started ))" "$*" >&2; }
+ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+num() { awk -v a="${1:-0}" 'BEGIN { printf "%.0f", a }'; }
+failures=()
+
+# Sizes: the full run takes roughly 10–15 minutes on 2 cores; smoke well under a minute after the build.
+if (( smoke )); then
+  worker_counts=(1 2); cycle_batches=10; cycle_per_batch=5; ceiling_seconds=1
+  rt_batches=4; rt_per_batch=5; history_batches=10; history_per_batch=5
+  peer_workers=2; peer_lanes=4; peer_tasks=40
+  enqueue_seconds=1; enqueue_clients=2
+  lambda_args=(--warm-runs 3 --task-seconds 0.05 --budget 1s)
+  out=${out:-$(mktemp -t pgqueue-bench-smoke.XXXXXX.md)}
+else
+  worker_counts=(1 2 4 8); cycle_batches=200; cycle_per_batch=50; ceiling_seconds=8
+  rt_batches=20; rt_per_batch=50; history_batches=200; history_per_batch=50
+  peer_workers=4; peer_lanes=50; peer_tasks=5000
+  enqueue_seconds=5; enqueue_clients=4
+  lambda_args=(--warm-runs 50 --task-seconds 2 --budget 50s)
+  out=${out:-$root/bench/RESULTS.md}
+fi
+smoke_flag=(); (( smoke )) && smoke_flag=(--smoke)
+
+work=$(mktemp -d -t pgqueue-bench.XXXXXX)
+cluster_pid=""
+cleanup() {
+  if [[ -n $cluster_pid ]] && kill -0 "$cluster_pid" 2>/dev/null; then
+    kill -TERM "$cluster_pid" 2>/dev/null || true
+    wait "$cluster_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+pg_bin=/usr/lib/postgresql/15/bin
+if [[ ! -x $pg_bin/pgbench ]]; then
+  if [[ $(id -u) -eq 0 ]]; then
+    say "pgbench missing: installing postgresql-contrib"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib >/dev/null
+  fi
+  [[ -x $pg_bin/pgbench ]] || { echo "bench/run.sh: $pg_bin/pgbench not found (install postgresql-contrib)" >&2; exit 1; }
+fi
+
+say "build (Release): bench/PgQueue.Bench and bench/PgQueue.Lambda.Bench with what they use"
+for project in bench/PgQueue.Bench bench/PgQueue.Lambda.Bench; do
+  dotnet build "$project" -c Release --nologo -v quiet -clp:ErrorsOnly >&2
+done
+bench=(dotnet "$root/bench/PgQueue.Bench/bin/Release/net10.0/PgQueue.Bench.dll")
+
+if [[ -z $connection ]]; then
+  say "start a throwaway PostgreSQL (LocalPostgresCluster defaults + pg_stat_statements)"
+  "${bench[@]}" cluster --ready-file "$work/connection" >"$work/cluster.log" 2>&1 &
+  cluster_pid=$!
+  for _ in $(seq 1 240); do
+    [[ -s $work/connection ]] && break
+    kill -0 "$cluster_pid" 2>/dev/null || { cat "$work/cluster.log" >&2; echo "bench/run.sh: the cluster did not start" >&2; exit 1; }
+    sleep 0.5
+  done
+  [[ -s $work/connection ]] || { echo "bench/run.sh: the cluster did not start within 120 s" >&2; exit 1; }
+  connection=$(cat "$work/connection")
+  server_source="throwaway cluster started by this run (LocalPostgresCluster defaults, as the demo's embedded database, plus \`shared_preload_libraries=pg_stat_statements\`)"
+else
+  server_source="given with --connection"
+fi
+url=$(bash scripts/libpq-url.sh "$connection")
+psql_q() { PGOPTIONS="-c client_min_messages=warning" "$pg_bin/psql" "$url" -X -q -t -A -v ON_ERROR_STOP=1 -c "$1"; }
+
+say "migrate"
+"${bench[@]}" migrate --connection "$connection" 2>"$work/migrate.log" || { cat "$work/migrate.log" >&2; exit 1; }
+psql_q "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 || true
+
+# ---- machine and server ----------------------------------------------------------------------------------------------
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
+cores=$(nproc)
+ram_gib=$(awk '/^MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
+os_name=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME" || uname -s)
+kernel=$(uname -r)
+dotnet_version=$(dotnet --version)
+pg_version=$(psql_q "SHOW server_version")
+pg_settings=$(psql_q "SELECT string_agg(format('%s=%s', name, current_setting(name)), ', ' ORDER BY name) FROM pg_settings
+  WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit', 'full_page_writes', 'max_connections', 'wal_level',
+                 'autovacuum', 'work_mem', 'max_wal_size', 'checkpoint_timeout', 'shared_preload_libraries', 'jit')")
+say "machine: $cores cores, $ram_gib GiB, $cpu_model; PostgreSQL $pg_version; .NET $dotnet_version"
+
+run_cycle() { # args → JSON on stdout; progress on stderr
+  "${bench[@]}" cycle --connection "$connection" "$@" 2>>"$work/cycle.log"
+}
+
+# ---- 1. task-cycle throughput next to the pgbench ceiling -------------------------------------------------------------
+psql_q "DROP TABLE IF EXISTS public.bench_ceiling; CREATE TABLE public.bench_ceiling (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
+        INSERT INTO public.bench_ceiling (id) SELECT g FROM generate_series(0, 199) AS g" >/dev/null
+psql_q "VACUUM ANALYZE public.bench_ceiling" >/dev/null
+# Each pgbench client updates its own row (:client_id, 0-based), as each PgQueue worker drains its own batch.
+printf 'UPDATE public.bench_ceiling SET n = n + 1 WHERE id = :client_id;\n' >"$work/ceiling.sql"
+declare -A tasks_per_s=() ceiling_tps=() commits_per_task=() cycle_fifo=()
+for n in "${worker_counts[@]}"; do
+  tps=$("$pg_bin/pgbench" -n -f "$work/ceiling.sql" -c "$n" -j "$n" -T "$ceiling_seconds" "$url" 2>"$work/pgbench.log" \
+        | awk '/^tps = / { print $3; exit }') || { cat "$work/pgbench.log" >&2; failures+=("pgbench $n clients"); tps=""; }
+  ceiling_tps[$n]=${tps:-0}
+  if json=$(run_cycle --workers "$n" --batches "$cycle_batches" --tasks-per-batch "$cycle_per_batch"); then
+    tasks_per_s[$n]=$(jq -r .tasks_per_s <<<"$json"); commits_per_task[$n]=$(jq -r .commits_per_task <<<"$json")
+    cycle_fifo[$n]=$(jq -r .fifo_ok <<<"$json")
+  else
+    failures+=("cycle $n workers"); tasks_per_s[$n]=0; commits_per_task[$n]=0; cycle_fifo[$n]=false
+  fi
+  say "cycle, $n worker(s): PgQueue $(num "${tasks_per_s[$n]}") tasks/s, ceiling $(num "${ceiling_tps[$n]}") tx/s, ratio $(ratio "${tasks_per_s[$n]}" "${ceiling_tps[$n]}")"
+done
+
+say "round trips per task (1 worker through a counting proxy)"
+psql_q "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
+if json=$(run_cycle --workers 1 --batches "$rt_batches" --tasks-per-batch "$rt_per_batch" --count-round-trips); then
+  round_trips=$(jq -r .round_trips_per_task <<<"$json"); rt_tasks=$(jq -r .tasks <<<"$json")
+else
+  failures+=("round-trip count"); round_trips=0; rt_tasks=0
+fi
+statements=$(psql_q "SELECT coalesce(string_agg(format('| \`%s\` | %s | %s |', left(regexp_replace(query, '\s+', ' ', 'g'), 90), calls,
+  round((total_exec_time / nullif(calls, 0))::numeric, 3)), E'\n' ORDER BY calls DESC), '')
+  FROM (SELECT * FROM pg_stat_statements WHERE query ~* 'pgqueue\.(claim_batch|dequeue_task|complete_task|release_batch)|^(BEGIN|COMMIT|ROLLBACK|DISCARD)'
+        ORDER BY calls DESC LIMIT 10) AS s" 2>/dev/null || true)
+say "round trips per task: $round_trips"
+
+history_workers=4; (( smoke )) && history_workers=2
+say "history (keep_completed) off vs on, $history_workers workers"
+if off_json=$(run_cycle --workers "$history_workers" --batches "$history_batches" --tasks-per-batch "$history_per_batch" --history off) &&
+   on_json=$(run_cycle --workers "$history_workers" --batches "$history_batches" --tasks-per-batch "$history_per_batch" --history on); then
+  history_off=$(jq -r .tasks_per_s <<<"$off_json"); history_on=$(jq -r .tasks_per_s <<<"$on_json")
+else
+  failures+=("history cycle"); history_off=0; history_on=0
+fi
+say "history off $(num "$history_off") tasks/s, on $(num "$history_on") tasks/s, on/off $(ratio "$history_on" "$history_off")"
+
+# ---- before/after a client change (--baseline) ----------------------------------------------------------------------
+if [[ -n $baseline ]]; then
+  say "before/after: baseline client $baseline vs this build, $history_workers workers, alternating"
+  declare -a before_tps=() after_tps=()
+  for round in 1 2; do
+    for side in before after; do
+      if [[ $side == before ]]; then
+        json=$(dotnet "$baseline" cycle --connection "$connection" --workers "$history_workers" --batches "$history_batches" --tasks-per-batch "$history_per_batch" 2>>"$work/cycle.log") || { failures+=("baseline cycle"); json='{"tasks_per_s":0}'; }
+        before_tps+=("$(jq -r .tasks_per_s <<<"$json")")
+      else
+        json=$(run_cycle --workers "$history_workers" --batches "$history_batches" --tasks-per-batch "$history_per_batch") || { failures+=("cycle (after)"); json='{"tasks_per_s":0}'; }
+        after_tps+=("$(jq -r .tasks_per_s <<<"$json")")
+      fi
+    done
+  done
+  json=$(dotnet "$baseline" cycle --connection "$connection" --workers 1 --batches "$rt_batches" --tasks-per-batch "$rt_per_batch" --count-round-trips 2>>"$work/cycle.log") || { failures+=("baseline round trips"); json='{}'; }
+  before_rt=$(jq -r '.round_trips_per_task // 0' <<<"$json"); before_commits=$(jq -r '.commits_per_task // 0' <<<"$json")
+  after_commits=$(jq -r .commits_per_task <<<"$(run_cycle --workers 1 --batches "$rt_batches" --tasks-per-batch "$rt_per_batch")")
+  before_mean=$(printf '%s\n' "${before_tps[@]}" | awk '{ s += $1 } END { print s / NR }')
+  after_mean=$(printf '%s\n' "${after_tps[@]}" | awk '{ s += $1 } END { print s / NR }')
+  say "before $(num "$before_mean") tasks/s, after $(num "$after_mean") tasks/s, after/before $(ratio "$after_mean" "$before_mean")"
+fi
+
+# ---- 2. peers --------------------------------------------------------------------------------------------------------
+peers_status="not run: bench/peers/run.sh missing"
+peer_per_lane=$(( peer_tasks / peer_lanes ))
+say "PgQueue on the peers' workload: $peer_workers workers, $peer_lanes lanes, $(( peer_lanes * peer_per_lane )) tasks"
+if pq_peer_json=$(run_cycle --workers "$peer_workers" --batches "$peer_lanes" --tasks-per-batch "$peer_per_lane"); then
+  pq_peer=$(jq -r .tasks_per_s <<<"$pq_peer_json"); pq_peer_fifo=$(jq -r .fifo_ok <<<"$pq_peer_json")
+else
+  failures+=("PgQueue peers workload"); pq_peer=0; pq_peer_fifo=false
+fi
+if [[ -f bench/peers/run.sh ]]; then
+  say "peers: bash bench/peers/run.sh"
+  mkdir -p "$work/peers"
+  if bash bench/peers/run.sh --url "$url" --out "$work/peers" --workers "$peer_workers" --lanes "$peer_lanes" \
+       --tasks "$(( peer_lanes * peer_per_lane ))" "${smoke_flag[@]}" >"$work/peers.log" 2>&1; then
+    peers_status="ran"
+  else
+    peers_status="failed (exit $?): see the log below"; failures+=("bench/peers/run.sh")
+  fi
+fi
+
+# ---- 3. scale and bloat ----------------------------------------------------------------------------------------------
+scale_status="not run: bench/scale/run.sh missing"
+if [[ -f bench/scale/run.sh ]]; then
+  say "scale and bloat: bash bench/scale/run.sh"
+  mkdir -p "$work/scale"
+  if bash bench/scale/run.sh --url "$url" --out "$work/scale" "${smoke_flag[@]}" >"$work/scale.log" 2>&1; then
+    scale_status="ran"
+  else
+    scale_status="failed (exit $?): see the log below"; failures+=("bench/scale/run.sh")
+  fi
+fi
+
+# ---- 4. enqueue ------------------------------------------------------------------------------------------------------
+declare -A enqueue=()
+for spec in "single 1 0" "single $enqueue_clients 0" "many 1 1000" "many $enqueue_clients 1000"; do
+  read -r mode clients many <<<"$spec"
+  extra=(); (( many > 0 )) && extra=(--many "$many")
+  if json=$("${bench[@]}" enqueue --connection "$connection" --clients "$clients" --seconds "$enqueue_seconds" "${extra[@]}" 2>>"$work/enqueue.log"); then
+    enqueue["$mode-$clients"]=$(jq -r .tasks_per_s <<<"$json")
+  else
+    failures+=("enqueue $mode $clients"); enqueue["$mode-$clients"]=0
+  fi
+  say "enqueue ($mode, $clients client(s)): $(num "${enqueue[$mode-$clients]}") tasks/s"
+done
+
+# ---- 5. serverless cost ----------------------------------------------------------------------------------------------
+say "Lambda: bench/PgQueue.Lambda.Bench ${lambda_args[*]} (its own throwaway cluster, same defaults)"
+if dotnet run -c Release --no-build --project bench/PgQueue.Lambda.Bench -- "${lambda_args[@]}" >"$work/lambda.txt" 2>"$work/lambda.log"; then
+  lambda_status="ran"
+else
+  lambda_status="failed (exit $?)"; failures+=("bench/PgQueue.Lambda.Bench"); cat "$work/lambda.log" >>"$work/lambda.txt"
+fi
+
+# ---- report ----------------------------------------------------------------------------------------------------------
+peer_rows=""; best_peer=0; best_peer_name=""
+if [[ -f $work/peers/peers.json ]]; then
+  while IFS=$'\t' read -r name tps fifo; do
+    peer_rows+="| $name | $(num "$tps") | $fifo | $(ratio "$pq_peer" "$tps") |"$'\n'
+    if awk -v a="$tps" -v b="$best_peer" 'BEGIN { exit !(a > b) }'; then best_peer=$tps; best_peer_name=$name; fi
+  done < <(jq -r 'to_entries[] | [.key, (.value.tasks_per_s // 0), (.value.fifo_ok // "n/a")] | @tsv' "$work/peers/peers.json")
+fi
+section_file() { # file, or a note
+  if [[ -f $1 ]]; then cat "$1"; else echo "_$2_"; fi
+}
+log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } || true; }
+
+{
+  echo "# PgQueue benchmark results"
+  echo
+  if (( smoke )); then echo "_Smoke run (tiny sizes): the figures mean nothing, only that the command works._"; echo; fi
+  echo "Produced by \`$command_line\` on $(date -u '+%Y-%m-%d %H:%M UTC') in $(( SECONDS - started )) s (including the Release build)."
+  echo "Every figure comes from this one run; absolute numbers drift on a shared machine, so each is printed next to"
+  echo "its reference measured in the same run, and the ratio is what to read. No figure passes or fails anything."
+  echo
+  echo "## Machine and server"
+  echo
+  echo "| | |"
+  echo "|---|---|"
+  echo "| CPU | $cpu_model, $cores cores |"
+  echo "| RAM | $ram_gib GiB |"
+  echo "| OS | $os_name (kernel $kernel) |"
+  echo "| .NET SDK | $dotnet_version |"
+  echo "| PostgreSQL | $pg_version, $server_source, on loopback TCP |"
+  echo "| settings | $pg_settings |"
+  echo "| load average at the end | $(cut -d' ' -f1-3 /proc/loadavg) (other jobs share this machine) |"
+  echo
+  echo "## 1. Task-cycle throughput vs. the server's ceiling"
+  echo
+  echo "Zero-work handlers through \`PgQueueWorker.RunAsync\` (the real worker loop: claim, drain up to 100 tasks, each"
+  echo "\`dequeue_task\` → handler → \`complete_task\` → commit, release), N workers in one process on one data source,"
+  echo "$cycle_batches batches × $cycle_per_batch tasks, logging off. Ceiling: \`pgbench -n -c N -j N -T $ceiling_seconds\` with a custom"
+  echo "script of one bare single-row \`UPDATE public.bench_ceiling SET n = n + 1 WHERE id = :client_id\` per transaction"
+  echo "(each client its own row of 200, simple protocol), run right before each PgQueue run. Target: ≥ 0.6 at 4 workers."
+  echo
+  echo "| workers | PgQueue tasks/s | ceiling tx/s | PgQueue / ceiling | commits per task | FIFO per batch |"
+  echo "|---:|---:|---:|---:|---:|---|"
+  for n in "${worker_counts[@]}"; do
+    echo "| $n | $(num "${tasks_per_s[$n]}") | $(num "${ceiling_tps[$n]}") | **$(ratio "${tasks_per_s[$n]}" "${ceiling_tps[$n]}")** | ${commits_per_task[$n]} | ${cycle_fifo[$n]} |"
+  done
+  echo
+  echo "**Round trips per task: $round_trips** (1 worker, $rt_tasks tasks through a proxy that counts every Sync and simple"
+  echo "Query the client sends, claim and release included). Statements the server ran in that pass (pg_stat_statements):"
+  echo
+  echo "| statement | calls | mean ms |"
+  echo "|---|---:|---:|"
+  echo "${statements:-| (pg_stat_statements not available) | | |}"
+  echo
+  echo "**Cost of history (issue 6)**: the same cycle at $history_workers workers, $history_batches × $history_per_batch tasks,"
+  echo "with \`pgqueue.settings.keep_completed\` off (the default: \`complete_task\` is one delete) and on (\`'1 day'\`: the"
+  echo "delete also inserts into \`completed_tasks_history\`):"
+  echo
+  echo "| keep_completed | tasks/s |"
+  echo "|---|---:|"
+  echo "| off (NULL) | $(num "$history_off") |"
+  echo "| on ('1 day') | $(num "$history_on") |"
+  echo "| **on / off** | **$(ratio "$history_on" "$history_off")** |"
+  echo
+  if [[ -n $baseline ]]; then
+    echo "**Client hot path, before / after** (\`--baseline $baseline\`: the same driver built with the client before"
+    echo "the change). Before, each task cost \`BEGIN\`+\`dequeue_task\`, \`complete_task\`, \`COMMIT\` and a pooled-connection"
+    echo "reset (\`DISCARD ALL\`, its own transaction) per task; after, a drain keeps its connection and sends"
+    echo "\`complete_task; COMMIT; BEGIN; dequeue_task\` as one batch. $history_workers workers, $history_batches × $history_per_batch tasks,"
+    echo "two runs each, alternating:"
+    echo
+    echo "| client | tasks/s (runs) | mean | round trips per task | commits per task |"
+    echo "|---|---|---:|---:|---:|"
+    echo "| before | $(num "${before_tps[0]}"), $(num "${before_tps[1]}") | $(num "$before_mean") | $before_rt | $before_commits |"
+    echo "| after | $(num "${after_tps[0]}"), $(num "${after_tps[1]}") | $(num "$after_mean") | $round_trips | $after_commits |"
+    echo "| **after / before** | | **$(ratio "$after_mean" "$before_mean")** | $(ratio "$round_trips" "$before_rt") | $(ratio "$after_commits" "$before_commits") |"
+    echo
+  fi
+  echo "## 2. Against the closest peers"
+  echo
+  echo "Same workload for all: $(( peer_lanes * peer_per_lane )) zero-work tasks over $peer_lanes lanes (serial order per lane), $peer_workers workers,"
+  echo "same server, same run. PgQueue: lanes are batches (FIFO checked per batch: $pq_peer_fifo), **$(num "$pq_peer") tasks/s**."
+  echo "Peers: $peers_status. Target: PgQueue / better peer ≥ 1.5."
+  echo
+  if [[ -n $peer_rows ]]; then
+    echo "| peer | tasks/s | per-lane order kept | PgQueue / peer |"
+    echo "|---|---:|---|---:|"
+    printf '%s' "$peer_rows"
+    echo
+    echo "**PgQueue / better peer ($best_peer_name): $(ratio "$pq_peer" "$best_peer")**"
+    echo
+  fi
+  [[ -f $work/peers/peers.md ]] && { cat "$work/peers/peers.md"; echo; }
+  [[ $peers_status == failed* ]] && log_tail "$work/peers.log"
+  echo
+  echo "## 3. Scale: claim_batch and dequeue_task latency"
+  echo
+  echo "_bench/scale/run.sh: ${scale_status}._"
+  echo
+  [[ -f $work/scale/scale.md ]] && { cat "$work/scale/scale.md"; echo; }
+  [[ $scale_status == failed* ]] && log_tail "$work/scale.log"
+  echo
+  echo "## 4. Enqueue"
+  echo
+  echo "\`PgQueueClient.EnqueueAsync\` (one task per call, autocommit: one transaction each) and \`EnqueueManyAsync\`"
+  echo "(1,000 payloads per call, one transaction), each client its own batch, for $enqueue_seconds s each. Target for"
+  echo "enqueue_many: ≥ 50,000 tasks/s."
+  echo
+  echo "| mode | clients | tasks/s | vs. single enqueue, same clients |"
+  echo "|---|---:|---:|---:|"
+  echo "| enqueue | 1 | $(num "${enqueue[single-1]}") | 1.00 |"
+  echo "| enqueue | $enqueue_clients | $(num "${enqueue[single-$enqueue_clients]}") | 1.00 |"
+  echo "| enqueue_many (1,000/call) | 1 | $(num "${enqueue[many-1]}") | $(ratio "${enqueue[many-1]}" "${enqueue[single-1]}") |"
+  echo "| enqueue_many (1,000/call) | $enqueue_clients | $(num "${enqueue[many-$enqueue_clients]}") | $(ratio "${enqueue[many-$enqueue_clients]}" "${enqueue[single-$enqueue_clients]}") |"
+  echo
+  echo "## 5. Bloat: pgqueue.tasks after many tasks went through"
+  echo
+  if [[ -f $work/scale/bloat.md ]]; then cat "$work/scale/bloat.md"; else echo "_bench/scale/run.sh: ${scale_status}._"; fi
+  echo
+  echo "## 6. Serverless cost (Lambda)"
+  echo
+  echo "\`bench/PgQueue.Lambda.Bench ${lambda_args[*]}\` (what \`bench/lambda-bench.sh\` runs; it starts its own throwaway"
+  echo "cluster with the same defaults and counts round trips with the same proxy): $lambda_status. The deployed Lambda's"
+  echo "timeout is 60 s and its default budget 50 s (it stops starting tasks in time to release the batch)."
+  echo
+  echo '```'
+  cat "$work/lambda.txt"
+  echo '```'
+  if (( ${#failures[@]} )); then
+    echo
+    echo "## Commands that failed"
+    echo
+    printf -- '- %s\n' "${failures[@]}"
+  fi
+} >"$out.tmp"
+mv "$out.tmp" "$out"
+say "report: $out"
+if (( ${#failures[@]} )); then
+  echo "bench/run.sh: ${#failures[@]} command(s) failed: ${failures[*]}" >&2
+  tail -n 40 "$work/cycle.log" >&2 2>/dev/null || true
+  exit 1
+fi
