@@ -751,10 +751,42 @@ CREATE FUNCTION pgqueue.complete_task(task_id bigint, lease_token bigint) RETURN
     SET search_path TO 'pg_catalog', 'pgqueue', 'pg_temp'
     AS $$
 #variable_conflict use_column
+DECLARE
+  v_batch_id text;
+  v_token bigint;
+  v_expires_at timestamptz;
+  v_head_id bigint;
+  v_keep interval;
 BEGIN
-  -- Checks the lease and keeps the batch row share-locked to commit: a takeover cannot slip in between.
-  PERFORM pgqueue._head_task(complete_task.task_id, complete_task.lease_token);
-  IF (SELECT s.keep_completed FROM pgqueue.settings AS s) IS NULL THEN
+  -- The fast path: our own row lock (taken by dequeue_task in this transaction) is no obstacle.
+  SELECT t.batch_id INTO v_batch_id
+    FROM pgqueue.tasks AS t
+   WHERE t.id = complete_task.task_id
+     FOR UPDATE SKIP LOCKED;
+  IF FOUND THEN
+    -- Share-lock the batch row to commit: a takeover cannot slip in between the check and the commit.
+    SELECT b.lease_token, b.lease_expires_at INTO v_token, v_expires_at
+      FROM pgqueue.batches AS b
+     WHERE b.batch_id = v_batch_id
+       FOR SHARE OF b;
+    IF v_token = complete_task.lease_token AND v_expires_at > clock_timestamp() THEN
+      SELECT (SELECT h.id
+                FROM pgqueue.tasks AS h
+               WHERE h.batch_id >= v_batch_id AND h.batch_id <= v_batch_id
+               ORDER BY h.batch_id, h.id
+               LIMIT 1),
+             (SELECT s.keep_completed FROM pgqueue.settings AS s)
+        INTO v_head_id, v_keep;
+    END IF;
+  END IF;
+  IF v_head_id IS NULL OR complete_task.task_id IS NULL OR v_head_id <> complete_task.task_id THEN
+    -- Something is off (a null argument, an unknown or foreign-locked task, a lost lease, a redriven head):
+    -- _head_task checks in the documented order and raises the matching error.
+    PERFORM pgqueue._head_task(complete_task.task_id, complete_task.lease_token);
+    v_keep := (SELECT s.keep_completed FROM pgqueue.settings AS s);
+  END IF;
+
+  IF v_keep IS NULL THEN
     -- History off (the default): completing stays one delete.
     DELETE FROM pgqueue.tasks AS t WHERE t.id = complete_task.task_id;
   ELSE
@@ -786,36 +818,33 @@ CREATE FUNCTION pgqueue.dequeue_task(batch_id text, lease_token bigint) RETURNS 
     AS $$
 #variable_conflict use_column
 DECLARE
-  v_head_id bigint;
+  v_token bigint;
+  v_expires_at timestamptz;
 BEGIN
-  PERFORM pgqueue._check_batch_id(dequeue_task.batch_id);
-  PERFORM pgqueue._check_lease_token(dequeue_task.lease_token);
-
-  -- A plain read, no row lock: the task may run for minutes and the lease must stay renewable meanwhile.
-  PERFORM 1
-     FROM pgqueue.batches AS b
-    WHERE b.batch_id = dequeue_task.batch_id
-      AND b.lease_token = dequeue_task.lease_token
-      AND b.lease_expires_at > clock_timestamp();
-  IF NOT FOUND THEN
+  -- A plain read, no row lock: the task may run for minutes and the lease must stay renewable meanwhile. The lease
+  -- is compared here, not in the WHERE clause: a volatile clock_timestamp() there is evaluated for every row a
+  -- sequential scan of a small batches table visits.
+  SELECT b.lease_token, b.lease_expires_at INTO v_token, v_expires_at
+    FROM pgqueue.batches AS b
+   WHERE b.batch_id = dequeue_task.batch_id;
+  IF v_token IS NULL OR dequeue_task.lease_token IS NULL OR v_token <> dequeue_task.lease_token
+     OR v_expires_at <= clock_timestamp() THEN
+    PERFORM pgqueue._check_batch_id(dequeue_task.batch_id);
+    PERFORM pgqueue._check_lease_token(dequeue_task.lease_token);
     PERFORM pgqueue._lease_lost(dequeue_task.batch_id, dequeue_task.lease_token);
-  END IF;
-
-  SELECT t.id INTO v_head_id
-    FROM pgqueue.tasks AS t
-   WHERE t.batch_id >= dequeue_task.batch_id AND t.batch_id <= dequeue_task.batch_id  -- the head: see _head_task's note on this form
-   ORDER BY t.batch_id, t.id
-   LIMIT 1;
-  IF v_head_id IS NULL THEN
-    RETURN;
   END IF;
 
   -- Lock exactly the head. "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED" would hand out the next task while the
   -- head is locked (a slow former owner still running it), breaking FIFO: a locked head means "nothing now".
+  -- The head lookup uses the range form (see _head_task's note); it runs once, before the row is locked.
   RETURN QUERY
   SELECT t.id, t.task_type, t.payload, t.attempts, t.enqueued_at
     FROM pgqueue.tasks AS t
-   WHERE t.id = v_head_id
+   WHERE t.id = (SELECT h.id
+                   FROM pgqueue.tasks AS h
+                  WHERE h.batch_id >= dequeue_task.batch_id AND h.batch_id <= dequeue_task.batch_id
+                  ORDER BY h.batch_id, h.id
+                  LIMIT 1)
      AND (t.run_after IS NULL OR t.run_after <= clock_timestamp())
      FOR UPDATE SKIP LOCKED;
 END
