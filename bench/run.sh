@@ -38,14 +38,14 @@ failures=()
 
 # Sizes: the full run takes roughly 10–15 minutes on 2 cores; smoke well under a minute after the build.
 if (( smoke )); then
-  worker_counts=(1 2); cycle_batches=10; cycle_per_batch=5; ceiling_seconds=1
+  worker_counts=(1 2); cycle_batches=10; cycle_per_batch=5; ceiling_seconds=1; warmup_batches=2; inloop_tasks_per_batch=5
   rt_batches=4; rt_per_batch=5; history_batches=10; history_per_batch=5
   peer_workers=2; peer_lanes=4; peer_tasks=40
   enqueue_seconds=1; enqueue_clients=2
   lambda_args=(--warm-runs 3 --task-seconds 0.05 --budget 1s)
   out=${out:-$(mktemp -t pgqueue-bench-smoke.XXXXXX.md)}
 else
-  worker_counts=(1 2 4 8); cycle_batches=200; cycle_per_batch=50; ceiling_seconds=8
+  worker_counts=(1 2 4 8); cycle_batches=200; cycle_per_batch=150; ceiling_seconds=8; warmup_batches=40; inloop_tasks_per_batch=50
   rt_batches=20; rt_per_batch=50; history_batches=200; history_per_batch=50
   peer_workers=4; peer_lanes=50; peer_tasks=5000
   enqueue_seconds=5; enqueue_clients=4
@@ -118,6 +118,11 @@ say "machine: $cores cores, $ram_gib GiB, $cpu_model; PostgreSQL $pg_version; .N
 run_cycle() { # args → JSON on stdout; progress on stderr
   "${bench[@]}" cycle --connection "$connection" "$@" 2>>"$work/cycle.log"
 }
+# The task-cycle figures are steady state: warm-up batches go through first (JIT, plan caches, pool), as pgbench
+# starts its clock after its connections are up; and the client prepares its statements (Npgsql's Max Auto Prepare,
+# a connection-string setting README recommends for direct connections). One row per worker count is also run with
+# the plain connection string.
+cycle_flags=(--warmup-batches "$warmup_batches" --auto-prepare)
 
 # ---- 1. task-cycle throughput next to the pgbench ceiling -------------------------------------------------------------
 psql_q "DROP TABLE IF EXISTS public.bench_ceiling; CREATE TABLE public.bench_ceiling (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
@@ -125,19 +130,72 @@ psql_q "DROP TABLE IF EXISTS public.bench_ceiling; CREATE TABLE public.bench_cei
 psql_q "VACUUM ANALYZE public.bench_ceiling" >/dev/null
 # Each pgbench client updates its own row (:client_id, 0-based), as each PgQueue worker drains its own batch.
 printf 'UPDATE public.bench_ceiling SET n = n + 1 WHERE id = :client_id;\n' >"$work/ceiling.sql"
-declare -A tasks_per_s=() ceiling_tps=() commits_per_task=() cycle_fifo=()
+declare -A tasks_per_s=() plain_tasks_per_s=() ceiling_tps=() commits_per_task=() cycle_fifo=()
 for n in "${worker_counts[@]}"; do
   tps=$("$pg_bin/pgbench" -n -f "$work/ceiling.sql" -c "$n" -j "$n" -T "$ceiling_seconds" "$url" 2>"$work/pgbench.log" \
         | awk '/^tps = / { print $3; exit }') || { cat "$work/pgbench.log" >&2; failures+=("pgbench $n clients"); tps=""; }
   ceiling_tps[$n]=${tps:-0}
-  if json=$(run_cycle --workers "$n" --batches "$cycle_batches" --tasks-per-batch "$cycle_per_batch"); then
+  if json=$(run_cycle --workers "$n" --batches "$cycle_batches" --tasks-per-batch "$cycle_per_batch" "${cycle_flags[@]}"); then
     tasks_per_s[$n]=$(jq -r .tasks_per_s <<<"$json"); commits_per_task[$n]=$(jq -r .commits_per_task <<<"$json")
     cycle_fifo[$n]=$(jq -r .fifo_ok <<<"$json")
   else
     failures+=("cycle $n workers"); tasks_per_s[$n]=0; commits_per_task[$n]=0; cycle_fifo[$n]=false
   fi
-  say "cycle, $n worker(s): PgQueue $(num "${tasks_per_s[$n]}") tasks/s, ceiling $(num "${ceiling_tps[$n]}") tx/s, ratio $(ratio "${tasks_per_s[$n]}" "${ceiling_tps[$n]}")"
+  if json=$(run_cycle --workers "$n" --batches "$cycle_batches" --tasks-per-batch "$cycle_per_batch" --warmup-batches "$warmup_batches"); then
+    plain_tasks_per_s[$n]=$(jq -r .tasks_per_s <<<"$json")
+    [[ $(jq -r .fifo_ok <<<"$json") == true ]] || cycle_fifo[$n]=false
+  else
+    failures+=("cycle $n workers, plain connection string"); plain_tasks_per_s[$n]=0
+  fi
+  say "cycle, $n worker(s): PgQueue $(num "${tasks_per_s[$n]}") tasks/s ($(num "${plain_tasks_per_s[$n]}") unprepared), ceiling $(num "${ceiling_tps[$n]}") tx/s, ratio $(ratio "${tasks_per_s[$n]}" "${ceiling_tps[$n]}")"
 done
+
+# The same comparison inside the server, no client and no network: one DO block runs the worker's SQL for
+# $cycle_batches batches (claim, then dequeue_task + complete_task + COMMIT per task, release), another the ceiling's
+# UPDATE + COMMIT as often. Their ratio is what the functions cost against the bare write, per task.
+say "in-server loop: the queue's functions vs the bare UPDATE, no client"
+inloop=$(PGOPTIONS="-c client_min_messages=warning" "$pg_bin/psql" "$url" -X -q -t -A -v ON_ERROR_STOP=1 2>>"$work/cycle.log" <<SQL || true
+TRUNCATE pgqueue.tasks, pgqueue.batches, pgqueue.dead_tasks;
+SELECT count(*) FROM (SELECT pgqueue.enqueue_many(format('inloop-%s', b), array_agg('{}'::jsonb), 'bench.noop')
+                        FROM generate_series(1, $cycle_batches) AS b, generate_series(1, $inloop_tasks_per_batch) AS i GROUP BY b) AS e \g /dev/null
+VACUUM ANALYZE pgqueue.tasks;
+VACUUM ANALYZE pgqueue.batches;
+DO \$\$
+DECLARE b record; t record; n integer := 0; started timestamptz := clock_timestamp();
+BEGIN
+  LOOP
+    SELECT * INTO b FROM pgqueue.claim_batch('inloop');
+    EXIT WHEN b.batch_id IS NULL;
+    COMMIT;
+    LOOP
+      SELECT * INTO t FROM pgqueue.dequeue_task(b.batch_id, b.lease_token);
+      EXIT WHEN t.task_id IS NULL;
+      PERFORM pgqueue.complete_task(t.task_id, b.lease_token);
+      COMMIT;
+      n := n + 1;
+    END LOOP;
+    PERFORM pgqueue.release_batch(b.batch_id, b.lease_token);
+    COMMIT;
+  END LOOP;
+  PERFORM set_config('bench.queue_us', (extract(epoch FROM clock_timestamp() - started) * 1e6 / greatest(n, 1))::text, false);
+  PERFORM set_config('bench.queue_n', n::text, false);
+END \$\$;
+DO \$\$
+DECLARE started timestamptz := clock_timestamp(); v_n integer := current_setting('bench.queue_n')::integer;
+BEGIN
+  FOR i IN 1 .. v_n LOOP
+    UPDATE public.bench_ceiling SET n = n + 1 WHERE id = 0;
+    COMMIT;
+  END LOOP;
+  PERFORM set_config('bench.update_us', (extract(epoch FROM clock_timestamp() - started) * 1e6 / greatest(v_n, 1))::text, false);
+END \$\$;
+SELECT format('%s %s %s', current_setting('bench.queue_n'), round(current_setting('bench.queue_us')::numeric, 1),
+              round(current_setting('bench.update_us')::numeric, 1));
+SQL
+)
+read -r inloop_tasks inloop_queue_us inloop_update_us <<<"${inloop:-0 0 0}"
+[[ ${inloop_tasks:-0} -gt 0 ]] || failures+=("in-server loop")
+say "in-server loop: $inloop_tasks tasks, $inloop_queue_us us per task vs $inloop_update_us us per UPDATE, ratio $(ratio "$inloop_update_us" "$inloop_queue_us")"
 
 say "round trips per task (1 worker through a counting proxy)"
 psql_q "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
@@ -154,8 +212,8 @@ say "round trips per task: $round_trips"
 
 history_workers=4; (( smoke )) && history_workers=2
 say "history (keep_completed) off vs on, $history_workers workers"
-if off_json=$(run_cycle --workers "$history_workers" --batches "$history_batches" --tasks-per-batch "$history_per_batch" --history off) &&
-   on_json=$(run_cycle --workers "$history_workers" --batches "$history_batches" --tasks-per-batch "$history_per_batch" --history on); then
+if off_json=$(run_cycle --workers "$history_workers" --batches "$history_batches" --tasks-per-batch "$history_per_batch" --history off "${cycle_flags[@]}") &&
+   on_json=$(run_cycle --workers "$history_workers" --batches "$history_batches" --tasks-per-batch "$history_per_batch" --history on "${cycle_flags[@]}"); then
   history_off=$(jq -r .tasks_per_s <<<"$off_json"); history_on=$(jq -r .tasks_per_s <<<"$on_json")
 else
   failures+=("history cycle"); history_off=0; history_on=0
@@ -189,7 +247,7 @@ fi
 peers_status="not run: bench/peers/run.sh missing"
 peer_per_lane=$(( peer_tasks / peer_lanes ))
 say "PgQueue on the peers' workload: $peer_workers workers, $peer_lanes lanes, $(( peer_lanes * peer_per_lane )) tasks"
-if pq_peer_json=$(run_cycle --workers "$peer_workers" --batches "$peer_lanes" --tasks-per-batch "$peer_per_lane"); then
+if pq_peer_json=$(run_cycle --workers "$peer_workers" --batches "$peer_lanes" --tasks-per-batch "$peer_per_lane" --auto-prepare); then
   pq_peer=$(jq -r .tasks_per_s <<<"$pq_peer_json"); pq_peer_fifo=$(jq -r .fifo_ok <<<"$pq_peer_json")
 else
   failures+=("PgQueue peers workload"); pq_peer=0; pq_peer_fifo=false
@@ -217,7 +275,9 @@ scale_status="not run: bench/scale/run.sh missing"
 if [[ -f bench/scale/run.sh ]]; then
   say "scale and bloat: bash bench/scale/run.sh"
   mkdir -p "$work/scale"
-  if bash bench/scale/run.sh --url "$url" --out "$work/scale" "${smoke_flag[@]}" >"$work/scale.log" 2>&1; then
+  # Only a server this run started may have its autovacuum_naptime changed (the third bloat run).
+  tune_flag=(); [[ -n $cluster_pid ]] && tune_flag=(--tune-server)
+  if bash bench/scale/run.sh --url "$url" --out "$work/scale" "${smoke_flag[@]}" "${tune_flag[@]}" >"$work/scale.log" 2>&1; then
     scale_status="ran"
   else
     scale_status="failed (exit $?): see the log below"; failures+=("bench/scale/run.sh")
@@ -282,15 +342,25 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
   echo
   echo "Zero-work handlers through \`PgQueueWorker.RunAsync\` (the real worker loop: claim, drain up to 100 tasks, each"
   echo "\`dequeue_task\` → handler → \`complete_task\` → commit, release), N workers in one process on one data source,"
-  echo "$cycle_batches batches × $cycle_per_batch tasks, logging off. Ceiling: \`pgbench -n -c N -j N -T $ceiling_seconds\` with a custom"
-  echo "script of one bare single-row \`UPDATE public.bench_ceiling SET n = n + 1 WHERE id = :client_id\` per transaction"
-  echo "(each client its own row of 200, simple protocol), run right before each PgQueue run. Target: ≥ 0.6 at 4 workers."
+  echo "$cycle_batches batches × $cycle_per_batch tasks, logging off, in the steady state: $warmup_batches warm-up batches of"
+  echo "the same size go through first and the clock starts when they are done (as pgbench's clock starts after its"
+  echo "connections are up). The client prepares its statements (\`Max Auto Prepare=20\` in the connection string, see"
+  echo "README); *unprepared* is the same run with the plain connection string. Ceiling: \`pgbench -n -c N -j N -T $ceiling_seconds\`"
+  echo "with a custom script of one bare single-row \`UPDATE public.bench_ceiling SET n = n + 1 WHERE id = :client_id\` per"
+  echo "transaction (each client its own row of 200, simple protocol), run right before each PgQueue run."
+  echo "Target: ≥ 0.6 at 4 workers."
   echo
-  echo "| workers | PgQueue tasks/s | ceiling tx/s | PgQueue / ceiling | commits per task | FIFO per batch |"
-  echo "|---:|---:|---:|---:|---:|---|"
+  echo "| workers | PgQueue tasks/s | ceiling tx/s | PgQueue / ceiling | unprepared tasks/s | commits per task | FIFO per batch |"
+  echo "|---:|---:|---:|---:|---:|---:|---|"
   for n in "${worker_counts[@]}"; do
-    echo "| $n | $(num "${tasks_per_s[$n]}") | $(num "${ceiling_tps[$n]}") | **$(ratio "${tasks_per_s[$n]}" "${ceiling_tps[$n]}")** | ${commits_per_task[$n]} | ${cycle_fifo[$n]} |"
+    echo "| $n | $(num "${tasks_per_s[$n]}") | $(num "${ceiling_tps[$n]}") | **$(ratio "${tasks_per_s[$n]}" "${ceiling_tps[$n]}")** | $(num "${plain_tasks_per_s[$n]}") | ${commits_per_task[$n]} | ${cycle_fifo[$n]} |"
   done
+  echo
+  echo "**Inside the server, no client and no network** (one DO block each, one after the other): the worker's SQL for"
+  echo "$inloop_tasks tasks ($cycle_batches batches × $inloop_tasks_per_batch: \`claim_batch\`, then \`dequeue_task\` +"
+  echo "\`complete_task\` + \`COMMIT\` per task, \`release_batch\`) took **$inloop_queue_us µs per task**; the ceiling's"
+  echo "\`UPDATE\` + \`COMMIT\` as often took **$inloop_update_us µs**: the functions cost"
+  echo "**$(ratio "$inloop_queue_us" "$inloop_update_us")×** the bare write, before any round trip."
   echo
   echo "**Round trips per task: $round_trips** (1 worker, $rt_tasks tasks through a proxy that counts every Sync and simple"
   echo "Query the client sends, claim and release included). Statements the server ran in that pass (pg_stat_statements):"

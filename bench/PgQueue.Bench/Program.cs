@@ -5,8 +5,12 @@
 //                                   write its connection string to F, run until SIGTERM/SIGINT, then remove it
 //   migrate --connection C          apply the schema (pgqueue migrate)
 //   cycle   --connection C --workers N --batches B --tasks-per-batch K [--history on|off] [--count-round-trips]
+//           [--warmup-batches W] [--auto-prepare]
 //           zero-work tasks through PgQueueWorker.RunAsync until all B×K are done; tasks/s, FIFO per batch, commits
-//           per task, and (with --count-round-trips) wire round trips per task through a counting proxy
+//           per task, and (with --count-round-trips) wire round trips per task through a counting proxy. With
+//           --warmup-batches, W more batches of K tasks are claimed first and the clock starts when they are done
+//           (JIT, plan caches and the pool settle first, as pgbench's connections are set up before its clock).
+//           --auto-prepare: Npgsql prepares repeated statements (Max Auto Prepare=20, Auto Prepare Min Usages=2)
 //   enqueue --connection C --clients N --seconds S [--many 1000]
 //           single enqueue (one task per transaction), or enqueue_many with --many payloads per call
 using System.Collections.Concurrent;
@@ -84,7 +88,11 @@ async Task<int> CycleAsync()
     var perBatch = Int("--tasks-per-batch", 50);
     var history = Text("--history", "off");
     var countRoundTrips = args.Contains("--count-round-trips");
-    var total = batches * perBatch;
+    var warmupBatches = args.Contains("--warmup-batches") ? Int("--warmup-batches", 1) : 0;
+    var autoPrepare = args.Contains("--auto-prepare");
+    var measured = batches * perBatch;
+    var warmupTotal = warmupBatches * perBatch;
+    var total = measured + warmupTotal;
 
     await ExecuteAsync(connection,
         "TRUNCATE pgqueue.tasks, pgqueue.batches, pgqueue.dead_tasks, pgqueue.completed_tasks_history; " +
@@ -92,6 +100,12 @@ async Task<int> CycleAsync()
     await using (var producer = PgQueueClient.Create(connection))
     {
         var payloads = Enumerable.Range(0, perBatch).Select(i => $"{{\"i\":{i}}}").ToArray();
+        // Warm-up batches first: claim_batch takes the longest-due head first, so they go before the measured ones.
+        for (var b = 0; b < warmupBatches; b++)
+        {
+            await producer.EnqueueManyAsync($"warm-{b:D6}", payloads, TaskType);
+        }
+
         for (var b = 0; b < batches; b++)
         {
             await producer.EnqueueManyAsync($"bench-{b:D6}", payloads, TaskType);
@@ -103,9 +117,14 @@ async Task<int> CycleAsync()
 
     WireProtocolCounter? counter = null;
     var workerConnection = connection;
+    if (autoPrepare)
+    {
+        workerConnection = new NpgsqlConnectionStringBuilder(connection) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 2 }.ConnectionString;
+    }
+
     if (countRoundTrips)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connection);
+        var builder = new NpgsqlConnectionStringBuilder(workerConnection);
         counter = new WireProtocolCounter(builder.Host!, builder.Port);
         builder.Host = "127.0.0.1";
         builder.Port = counter.Port;
@@ -126,9 +145,18 @@ async Task<int> CycleAsync()
     counter?.Reset();
     var handlers = new TaskHandlerRegistry().Register<JsonElement>(TaskType, static (_, _) => Task.CompletedTask);
     var done = 0;
+    var warmDone = 0;
+    var measuredDone = 0;
+    var measuredDoneAtStart = 0;
     var fifoViolations = 0;
     var lastIdOfBatch = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
     var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    var warmedUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    if (warmupTotal == 0)
+    {
+        warmedUp.TrySetResult();
+    }
+
     using var stop = new CancellationTokenSource();
     var stopwatch = Stopwatch.StartNew();
     var runs = Enumerable.Range(0, workers).Select(w => new PgQueueWorker(client, handlers, new PgQueueWorkerOptions
@@ -150,6 +178,21 @@ async Task<int> CycleAsync()
             }
 
             lastIdOfBatch[finished.BatchId] = finished.TaskId;
+            if (finished.BatchId.StartsWith("warm-", StringComparison.Ordinal))
+            {
+                if (Interlocked.Increment(ref warmDone) == warmupTotal)
+                {
+                    // The clock restarts here; measured tasks finished before it are not counted.
+                    measuredDoneAtStart = Volatile.Read(ref measuredDone);
+                    stopwatch.Restart();
+                    warmedUp.TrySetResult();
+                }
+            }
+            else
+            {
+                Interlocked.Increment(ref measuredDone);
+            }
+
             if (Interlocked.Increment(ref done) == total)
             {
                 allDone.TrySetResult();
@@ -174,15 +217,19 @@ async Task<int> CycleAsync()
     var left = await ScalarAsync<long>(connection, "SELECT count(*) FROM pgqueue.tasks");
     await ExecuteAsync(connection, "UPDATE pgqueue.settings SET keep_completed = NULL");
     var seconds = stopwatch.Elapsed.TotalSeconds;
+    var timed = measured - measuredDoneAtStart;
     Print(new Dictionary<string, object?>
     {
         ["workers"] = workers,
         ["batches"] = batches,
         ["tasks_per_batch"] = perBatch,
         ["tasks"] = done,
+        ["warmup_tasks"] = warmupTotal,
+        ["timed_tasks"] = timed,
+        ["auto_prepare"] = autoPrepare,
         ["history"] = history,
         ["seconds"] = Math.Round(seconds, 3),
-        ["tasks_per_s"] = Math.Round(done / seconds, 1),
+        ["tasks_per_s"] = Math.Round(timed / seconds, 1),
         ["commits_per_task"] = Math.Round((double)commits / Math.Max(1, done), 3),
         ["round_trips_per_task"] = countRoundTrips ? Math.Round((double)roundTrips / Math.Max(1, done), 3) : null,
         ["fifo_ok"] = fifoViolations == 0,

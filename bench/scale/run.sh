@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh — scale and bloat benchmarks of PgQueue's SQL functions (issue 5, items 3 and 5), with psql and pgbench only.
 #
-#   bash bench/scale/run.sh --url LIBPQ_URL --out DIR [--smoke] [--keep]
+#   bash bench/scale/run.sh --url LIBPQ_URL --out DIR [--smoke] [--keep] [--tune-server]
 #
 # LIBPQ_URL reaches a throwaway PostgreSQL 15 as a superuser (e.g. postgresql://postgres@127.0.0.1:5432/postgres).
 # The run creates its own databases there (pgqueue_bench_scale, pgqueue_bench_bloat_default,
@@ -18,7 +18,9 @@
 # (track_functions = pl for the measuring session).
 # Bloat (item 5): 1M tasks through the queue (enqueue_many of 1,000 per call into 200 batches; 4 pgbench workers
 # claiming a batch, running dequeue_task + complete_task, releasing after 100 tasks), with PostgreSQL's default
-# storage settings and with the migrations' own, sampled every 100k completed tasks.
+# storage settings and with the migrations' own, sampled every 100k completed tasks. --tune-server (only for a
+# throwaway server: bench/run.sh passes it when it started the cluster itself) adds a third run with the migrations'
+# settings and autovacuum_naptime = 10s (ALTER SYSTEM, reset afterwards), the server setting README advises.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,6 +31,7 @@ url=
 out=
 smoke=0
 keep=0
+tune_server=0
 usage() { sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -36,6 +39,7 @@ while [[ $# -gt 0 ]]; do
     --out) out=${2:?--out needs a value}; shift 2 ;;
     --smoke) smoke=1; shift ;;
     --keep) keep=1; shift ;;
+    --tune-server) tune_server=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -93,6 +97,9 @@ cleanup() {
   if [[ -n $worker_pid ]] && kill -0 "$worker_pid" 2>/dev/null; then
     kill "$worker_pid" 2>/dev/null || true
     wait "$worker_pid" 2>/dev/null || true
+  fi
+  if [[ $tune_server -eq 1 ]]; then
+    psql "$url" -X -q -c "ALTER SYSTEM RESET autovacuum_naptime" -c "SELECT pg_reload_conf()" >/dev/null 2>&1 || true
   fi
   if [[ $keep -eq 0 ]]; then
     for db in "${created_databases[@]}"; do
@@ -412,6 +419,16 @@ bloat_run() {
 
 bloat_run default
 bloat_run tuned
+if [[ $tune_server -eq 1 ]]; then
+  # autovacuum_naptime is a server setting (no table can shorten it): the server is a throwaway one here.
+  q "$url" "ALTER SYSTEM SET autovacuum_naptime = '10s'" >/dev/null
+  q "$url" "SELECT pg_reload_conf()" >/dev/null
+  sleep 1
+  say "bloat (nap10): autovacuum_naptime is now $(q "$url" "SHOW autovacuum_naptime")"
+  bloat_run nap10
+  q "$url" "ALTER SYSTEM RESET autovacuum_naptime" >/dev/null
+  q "$url" "SELECT pg_reload_conf()" >/dev/null
+fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # Reports
@@ -528,7 +545,17 @@ mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
                  $1, $2, $8, $3 / 1048576, $9 / 1048576, $4 / 1048576, $10 / 1048576, $5 / 1048576, $11 / 1048576,
                  $6, $12, $7, $13 }'
   echo
-  for config in default tuned; do
+  if grep -q '^nap10,' "$samples"; then
+    echo "\`nap10\`: the migrations' storage settings again, on the same server with \`autovacuum_naptime = 10s\` (the"
+    echo "setting README's DBA section advises for busy queues; PostgreSQL's default is 60 s), the same workload:"
+    echo
+    echo "| sample | completed | tasks heap | tasks indexes | batches total | autovacuums of tasks | pending |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|"
+    awk -F, '$1 == "nap10" { printf "| %d | %\047d | %.1f | %.1f | %.2f | %d | %\047d |\n",
+               ++n, $2, $4 / 1048576, $5 / 1048576, $9 / 1048576, $11, $13 }' "$samples"
+    echo
+  fi
+  for config in default tuned nap10; do
     awk -F, -v c="$config" '$1 == c && $2 > 0 {
         s = $4 + $5; if (min == "" || s < min) min = s; if (s > max) max = s; last = s; n++
         if (n == 1) first = s
