@@ -151,12 +151,6 @@ async Task<int> CycleAsync()
     var fifoViolations = 0;
     var lastIdOfBatch = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
     var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-    var warmedUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-    if (warmupTotal == 0)
-    {
-        warmedUp.TrySetResult();
-    }
-
     using var stop = new CancellationTokenSource();
     var stopwatch = Stopwatch.StartNew();
     var runs = Enumerable.Range(0, workers).Select(w => new PgQueueWorker(client, handlers, new PgQueueWorkerOptions
@@ -185,7 +179,6 @@ async Task<int> CycleAsync()
                     // The clock restarts here; measured tasks finished before it are not counted.
                     measuredDoneAtStart = Volatile.Read(ref measuredDone);
                     stopwatch.Restart();
-                    warmedUp.TrySetResult();
                 }
             }
             else
