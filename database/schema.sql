@@ -749,6 +749,7 @@ COMMENT ON FUNCTION pgqueue.claim_batch(worker_id text, preferred_batch_id text,
 CREATE FUNCTION pgqueue.complete_task(task_id bigint, lease_token bigint) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pgqueue', 'pg_temp'
+    SET enable_seqscan TO 'off'
     AS $$
 #variable_conflict use_column
 DECLARE
@@ -775,7 +776,7 @@ BEGIN
                WHERE h.batch_id >= v_batch_id AND h.batch_id <= v_batch_id
                ORDER BY h.batch_id, h.id
                LIMIT 1),
-             (SELECT s.keep_completed FROM pgqueue.settings AS s)
+             (SELECT s.keep_completed FROM pgqueue.settings AS s WHERE s.singleton)
         INTO v_head_id, v_keep;
     END IF;
   END IF;
@@ -783,7 +784,7 @@ BEGIN
     -- Something is off (a null argument, an unknown or foreign-locked task, a lost lease, a redriven head):
     -- _head_task checks in the documented order and raises the matching error.
     PERFORM pgqueue._head_task(complete_task.task_id, complete_task.lease_token);
-    v_keep := (SELECT s.keep_completed FROM pgqueue.settings AS s);
+    v_keep := (SELECT s.keep_completed FROM pgqueue.settings AS s WHERE s.singleton);
   END IF;
 
   IF v_keep IS NULL THEN
@@ -815,6 +816,7 @@ COMMENT ON FUNCTION pgqueue.complete_task(task_id bigint, lease_token bigint) IS
 CREATE FUNCTION pgqueue.dequeue_task(batch_id text, lease_token bigint) RETURNS TABLE(task_id bigint, task_type text, payload jsonb, attempts integer, enqueued_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pgqueue', 'pg_temp'
+    SET enable_seqscan TO 'off'
     AS $$
 #variable_conflict use_column
 DECLARE
