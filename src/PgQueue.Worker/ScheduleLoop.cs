@@ -17,7 +17,7 @@ internal sealed class ScheduleLoop(
     ILogger logger)
 {
     // Slots fall on whole seconds of the database's clock: wake just after, not just before, and never spin while a
-    // due schedule is held by another host's call (SKIP LOCKED leaves it due for us until that call commits).
+    // due schedule is being fired by another host's call (it stays due for us until that call commits).
     private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan Shortest = TimeSpan.FromMilliseconds(50);
 
