@@ -38,14 +38,14 @@ failures=()
 
 # Sizes: the full run takes roughly 10–15 minutes on 2 cores; smoke well under a minute after the build.
 if (( smoke )); then
-  worker_counts=(1 2); cycle_batches=10; cycle_per_batch=5; ceiling_seconds=1; warmup_batches=2; inloop_tasks_per_batch=5
+  worker_counts=(1 2); cold_workers=2; cycle_batches=10; cycle_per_batch=5; ceiling_seconds=1; warmup_batches=2; inloop_tasks_per_batch=5; jit_warmup_seconds=3
   rt_batches=4; rt_per_batch=5; history_batches=10; history_per_batch=5
   peer_workers=2; peer_lanes=4; peer_tasks=40
   enqueue_seconds=1; enqueue_clients=2
   lambda_args=(--warm-runs 3 --task-seconds 0.05 --budget 1s)
   out=${out:-$(mktemp -t pgqueue-bench-smoke.XXXXXX.md)}
 else
-  worker_counts=(1 2 4 8); cycle_batches=200; cycle_per_batch=150; ceiling_seconds=8; warmup_batches=40; inloop_tasks_per_batch=50
+  worker_counts=(1 2 4 8); cold_workers=4; cycle_batches=200; cycle_per_batch=150; ceiling_seconds=8; warmup_batches=40; inloop_tasks_per_batch=50; jit_warmup_seconds=120
   rt_batches=20; rt_per_batch=50; history_batches=200; history_per_batch=50
   peer_workers=4; peer_lanes=50; peer_tasks=5000
   enqueue_seconds=5; enqueue_clients=4
@@ -118,11 +118,13 @@ say "machine: $cores cores, $ram_gib GiB, $cpu_model; PostgreSQL $pg_version; .N
 run_cycle() { # args → JSON on stdout; progress on stderr
   "${bench[@]}" cycle --connection "$connection" "$@" 2>>"$work/cycle.log"
 }
-# The task-cycle figures are steady state: warm-up batches go through first (JIT, plan caches, pool), as pgbench
-# starts its clock after its connections are up; and the client prepares its statements (Npgsql's Max Auto Prepare,
-# a connection-string setting README recommends for direct connections). One row per worker count is also run with
+# The task-cycle figures are steady state: rounds of warm-up batches go through the same workers until the JIT is quiet
+# (.NET's tiered compilation recompiles the hot methods on a background thread for 10-15 s after start, which took
+# two thirds of a short timed window's length on 2 cores), then warm-up batches (plan caches, pool), as pgbench starts
+# its clock after its connections are up; and the client prepares its statements (Npgsql's Max Auto Prepare, a
+# connection-string setting README recommends for direct connections). One row per worker count is also run with
 # the plain connection string.
-cycle_flags=(--warmup-batches "$warmup_batches" --auto-prepare)
+cycle_flags=(--warmup-batches "$warmup_batches" --auto-prepare --jit-warmup "$jit_warmup_seconds")
 
 # ---- 1. task-cycle throughput next to the pgbench ceiling -------------------------------------------------------------
 psql_q "DROP TABLE IF EXISTS public.bench_ceiling; CREATE TABLE public.bench_ceiling (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
@@ -130,7 +132,7 @@ psql_q "DROP TABLE IF EXISTS public.bench_ceiling; CREATE TABLE public.bench_cei
 psql_q "VACUUM ANALYZE public.bench_ceiling" >/dev/null
 # Each pgbench client updates its own row (:client_id, 0-based), as each PgQueue worker drains its own batch.
 printf 'UPDATE public.bench_ceiling SET n = n + 1 WHERE id = :client_id;\n' >"$work/ceiling.sql"
-declare -A tasks_per_s=() plain_tasks_per_s=() ceiling_tps=() commits_per_task=() cycle_fifo=()
+declare -A tasks_per_s=() plain_tasks_per_s=() ceiling_tps=() commits_per_task=() cycle_fifo=() jit_seconds=() jit_ms_timed=()
 for n in "${worker_counts[@]}"; do
   tps=$("$pg_bin/pgbench" -n -f "$work/ceiling.sql" -c "$n" -j "$n" -T "$ceiling_seconds" "$url" 2>"$work/pgbench.log" \
         | awk '/^tps = / { print $3; exit }') || { cat "$work/pgbench.log" >&2; failures+=("pgbench $n clients"); tps=""; }
@@ -138,10 +140,11 @@ for n in "${worker_counts[@]}"; do
   if json=$(run_cycle --workers "$n" --batches "$cycle_batches" --tasks-per-batch "$cycle_per_batch" "${cycle_flags[@]}"); then
     tasks_per_s[$n]=$(jq -r .tasks_per_s <<<"$json"); commits_per_task[$n]=$(jq -r .commits_per_task <<<"$json")
     cycle_fifo[$n]=$(jq -r .fifo_ok <<<"$json")
+    jit_seconds[$n]=$(jq -r .jit_warmup_seconds <<<"$json"); jit_ms_timed[$n]=$(jq -r .jit_ms_timed <<<"$json")
   else
     failures+=("cycle $n workers"); tasks_per_s[$n]=0; commits_per_task[$n]=0; cycle_fifo[$n]=false
   fi
-  if json=$(run_cycle --workers "$n" --batches "$cycle_batches" --tasks-per-batch "$cycle_per_batch" --warmup-batches "$warmup_batches"); then
+  if json=$(run_cycle --workers "$n" --batches "$cycle_batches" --tasks-per-batch "$cycle_per_batch" --warmup-batches "$warmup_batches" --jit-warmup "$jit_warmup_seconds"); then
     plain_tasks_per_s[$n]=$(jq -r .tasks_per_s <<<"$json")
     [[ $(jq -r .fifo_ok <<<"$json") == true ]] || cycle_fifo[$n]=false
   else
@@ -149,6 +152,15 @@ for n in "${worker_counts[@]}"; do
   fi
   say "cycle, $n worker(s): PgQueue $(num "${tasks_per_s[$n]}") tasks/s ($(num "${plain_tasks_per_s[$n]}") unprepared), ceiling $(num "${ceiling_tps[$n]}") tx/s, ratio $(ratio "${tasks_per_s[$n]}" "${ceiling_tps[$n]}")"
 done
+# The same cycle without the JIT rounds, as this file measured before them: what the background JIT costs a cold start.
+if json=$(run_cycle --workers "$cold_workers" --batches "$cycle_batches" --tasks-per-batch "$cycle_per_batch" --warmup-batches "$warmup_batches" --auto-prepare); then
+  cold_tasks_per_s=$(jq -r .tasks_per_s <<<"$json"); cold_jit_ms=$(jq -r .jit_ms_timed <<<"$json")
+  cold_jit_methods=$(jq -r .jit_methods_timed <<<"$json"); cold_seconds=$(jq -r .seconds <<<"$json")
+  [[ $(jq -r .fifo_ok <<<"$json") == true ]] || cycle_fifo[$cold_workers]=false
+else
+  failures+=("cycle $cold_workers workers without the JIT rounds"); cold_tasks_per_s=0; cold_jit_ms=0; cold_jit_methods=0; cold_seconds=0
+fi
+say "cycle, $cold_workers worker(s) without the JIT rounds: $(num "$cold_tasks_per_s") tasks/s, $cold_jit_ms ms of JIT in the $cold_seconds s timed window"
 
 # The same comparison inside the server, no client and no network: one DO block runs the worker's SQL for
 # $cycle_batches batches (claim, then dequeue_task + complete_task + COMMIT per task, release), another the ceiling's
@@ -342,19 +354,26 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
   echo
   echo "Zero-work handlers through \`PgQueueWorker.RunAsync\` (the real worker loop: claim, drain up to 100 tasks, each"
   echo "\`dequeue_task\` → handler → \`complete_task\` → commit, release), N workers in one process on one data source,"
-  echo "$cycle_batches batches × $cycle_per_batch tasks, logging off, in the steady state: $warmup_batches warm-up batches of"
-  echo "the same size go through first and the clock starts when they are done (as pgbench's clock starts after its"
-  echo "connections are up). The client prepares its statements (\`Max Auto Prepare=20\` in the connection string, see"
+  echo "$cycle_batches batches × $cycle_per_batch tasks, logging off, in the steady state. First, rounds of $warmup_batches warm-up"
+  echo "batches run through the same workers until a round spent < 0.5% of its time in the JIT (at most ${jit_warmup_seconds} s;"
+  echo "*JIT warm-up s* below): .NET's tiered compilation recompiles the hot methods on a background thread for 10–15 s"
+  echo "after start, which a long-running worker pays once and pgbench never (*without the JIT rounds*, below). Then $warmup_batches warm-up batches of"
+  echo "the same size go through and the clock starts when they are done (as pgbench's clock starts after its"
+  echo "connections are up); *JIT ms timed* is the compiling left inside the timed window. The client prepares its statements (\`Max Auto Prepare=20\` in the connection string, see"
   echo "README); *unprepared* is the same run with the plain connection string. Ceiling: \`pgbench -n -c N -j N -T $ceiling_seconds\`"
   echo "with a custom script of one bare single-row \`UPDATE public.bench_ceiling SET n = n + 1 WHERE id = :client_id\` per"
   echo "transaction (each client its own row of 200, simple protocol), run right before each PgQueue run."
   echo "Target: ≥ 0.6 at 4 workers."
   echo
-  echo "| workers | PgQueue tasks/s | ceiling tx/s | PgQueue / ceiling | unprepared tasks/s | commits per task | FIFO per batch |"
-  echo "|---:|---:|---:|---:|---:|---:|---|"
+  echo "| workers | PgQueue tasks/s | ceiling tx/s | PgQueue / ceiling | unprepared tasks/s | commits per task | FIFO per batch | JIT warm-up s | JIT ms timed |"
+  echo "|---:|---:|---:|---:|---:|---:|---|---:|---:|"
   for n in "${worker_counts[@]}"; do
-    echo "| $n | $(num "${tasks_per_s[$n]}") | $(num "${ceiling_tps[$n]}") | **$(ratio "${tasks_per_s[$n]}" "${ceiling_tps[$n]}")** | $(num "${plain_tasks_per_s[$n]}") | ${commits_per_task[$n]} | ${cycle_fifo[$n]} |"
+    echo "| $n | $(num "${tasks_per_s[$n]}") | $(num "${ceiling_tps[$n]}") | **$(ratio "${tasks_per_s[$n]}" "${ceiling_tps[$n]}")** | $(num "${plain_tasks_per_s[$n]}") | ${commits_per_task[$n]} | ${cycle_fifo[$n]} | ${jit_seconds[$n]:-} | ${jit_ms_timed[$n]:-} |"
   done
+  echo
+  echo "**Without the JIT rounds** (the same cycle at $cold_workers workers, only the $warmup_batches warm-up batches first, as"
+  echo "this file measured before): **$(num "$cold_tasks_per_s") tasks/s**, $(ratio "$cold_tasks_per_s" "${tasks_per_s[$cold_workers]:-0}")× the steady state above;"
+  echo "the JIT compiled $cold_jit_methods methods for $cold_jit_ms ms of its $cold_seconds s timed window."
   echo
   echo "**Inside the server, no client and no network** (one DO block each, one after the other): the worker's SQL for"
   echo "$inloop_tasks tasks ($cycle_batches batches × $inloop_tasks_per_batch: \`claim_batch\`, then \`dequeue_task\` +"

@@ -5,17 +5,22 @@
 //                                   write its connection string to F, run until SIGTERM/SIGINT, then remove it
 //   migrate --connection C          apply the schema (pgqueue migrate)
 //   cycle   --connection C --workers N --batches B --tasks-per-batch K [--history on|off] [--count-round-trips]
-//           [--warmup-batches W] [--auto-prepare]
+//           [--warmup-batches W] [--auto-prepare] [--jit-warmup MAX_SECONDS]
 //           zero-work tasks through PgQueueWorker.RunAsync until all B×K are done; tasks/s, FIFO per batch, commits
 //           per task, and (with --count-round-trips) wire round trips per task through a counting proxy. With
 //           --warmup-batches, W more batches of K tasks are claimed first and the clock starts when they are done
-//           (JIT, plan caches and the pool settle first, as pgbench's connections are set up before its clock).
+//           (plan caches and the pool settle first, as pgbench's connections are set up before its clock).
+//           --jit-warmup: before that, rounds of W batches run through the same workers until the JIT is quiet
+//           (tiered compilation recompiles hot methods on a background thread for seconds after start; a
+//           long-running worker pays that once, pgbench never): a round that spent < 0.5% of its time compiling, at
+//           least 2 rounds, at most 40 rounds or MAX_SECONDS. The JIT time left inside the timed window is printed.
 //           --auto-prepare: Npgsql prepares repeated statements (Max Auto Prepare=20, Auto Prepare Min Usages=2)
 //   enqueue --connection C --clients N --seconds S [--many 1000]
 //           single enqueue (one task per transaction), or enqueue_many with --many payloads per call
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Npgsql;
@@ -90,6 +95,8 @@ async Task<int> CycleAsync()
     var countRoundTrips = args.Contains("--count-round-trips");
     var warmupBatches = args.Contains("--warmup-batches") ? Int("--warmup-batches", 1) : 0;
     var autoPrepare = args.Contains("--auto-prepare");
+    var jitWarmup = args.Contains("--jit-warmup");
+    var jitWarmupLimit = jitWarmup ? TimeSpan.FromSeconds(Int("--jit-warmup", 120)) : TimeSpan.Zero;
     var measured = batches * perBatch;
     var warmupTotal = warmupBatches * perBatch;
     var total = measured + warmupTotal;
@@ -97,24 +104,6 @@ async Task<int> CycleAsync()
     await ExecuteAsync(connection,
         "TRUNCATE pgqueue.tasks, pgqueue.batches, pgqueue.dead_tasks, pgqueue.completed_tasks_history; " +
         (history == "on" ? "UPDATE pgqueue.settings SET keep_completed = interval '1 day'" : "UPDATE pgqueue.settings SET keep_completed = NULL"));
-    await using (var producer = PgQueueClient.Create(connection))
-    {
-        var payloads = Enumerable.Range(0, perBatch).Select(i => $"{{\"i\":{i}}}").ToArray();
-        // Warm-up batches first: claim_batch takes the longest-due head first, so they go before the measured ones.
-        for (var b = 0; b < warmupBatches; b++)
-        {
-            await producer.EnqueueManyAsync($"warm-{b:D6}", payloads, TaskType);
-        }
-
-        for (var b = 0; b < batches; b++)
-        {
-            await producer.EnqueueManyAsync($"bench-{b:D6}", payloads, TaskType);
-        }
-    }
-
-    await ExecuteAsync(connection, "VACUUM ANALYZE pgqueue.tasks");
-    await ExecuteAsync(connection, "VACUUM ANALYZE pgqueue.batches");
-
     WireProtocolCounter? counter = null;
     var workerConnection = connection;
     if (autoPrepare)
@@ -141,9 +130,40 @@ async Task<int> CycleAsync()
         await command.ExecuteScalarAsync();
     }
 
+    var handlers = new TaskHandlerRegistry().Register<JsonElement>(TaskType, static (_, _) => Task.CompletedTask);
+    var (jitRounds, jitSeconds) = jitWarmup
+        ? await JitWarmupAsync(client, handlers, workers, Math.Max(1, warmupBatches), perBatch, jitWarmupLimit)
+        : (0, 0.0);
+    if (jitWarmup)
+    {
+        // The rounds' drained batches go, so the timed run sees the same queue as without them; and their pooled
+        // connections close, so their backends flush the rounds' commits before the count below starts (a backend
+        // reports its statistics at most once a second while it lives). The warm-up batches open new ones.
+        await ExecuteAsync(connection, "DELETE FROM pgqueue.batches WHERE batch_id LIKE 'jit-%'");
+        client.DataSource.Clear();
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+    }
+
+    // After the JIT rounds: claim_batch takes the longest-due head first, so batches enqueued earlier would go first.
+    await using (var producer = PgQueueClient.Create(connection))
+    {
+        var payloads = Enumerable.Range(0, perBatch).Select(i => $"{{\"i\":{i}}}").ToArray();
+        // Warm-up batches first: claim_batch takes the longest-due head first, so they go before the measured ones.
+        for (var b = 0; b < warmupBatches; b++)
+        {
+            await producer.EnqueueManyAsync($"warm-{b:D6}", payloads, TaskType);
+        }
+
+        for (var b = 0; b < batches; b++)
+        {
+            await producer.EnqueueManyAsync($"bench-{b:D6}", payloads, TaskType);
+        }
+    }
+
+    await ExecuteAsync(connection, "VACUUM ANALYZE pgqueue.tasks");
+    await ExecuteAsync(connection, "VACUUM ANALYZE pgqueue.batches");
     var commitsBefore = await CommitsAsync(connection);
     counter?.Reset();
-    var handlers = new TaskHandlerRegistry().Register<JsonElement>(TaskType, static (_, _) => Task.CompletedTask);
     var done = 0;
     var warmDone = 0;
     var measuredDone = 0;
@@ -152,6 +172,7 @@ async Task<int> CycleAsync()
     var lastIdOfBatch = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
     var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     using var stop = new CancellationTokenSource();
+    var jitAtStart = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
     var stopwatch = Stopwatch.StartNew();
     var runs = Enumerable.Range(0, workers).Select(w => new PgQueueWorker(client, handlers, new PgQueueWorkerOptions
     {
@@ -178,6 +199,7 @@ async Task<int> CycleAsync()
                 {
                     // The clock restarts here; measured tasks finished before it are not counted.
                     measuredDoneAtStart = Volatile.Read(ref measuredDone);
+                    jitAtStart = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
                     stopwatch.Restart();
                 }
             }
@@ -195,6 +217,8 @@ async Task<int> CycleAsync()
 
     var finishedInTime = await Task.WhenAny(allDone.Task, Task.Delay(TimeSpan.FromMinutes(10))) == allDone.Task;
     stopwatch.Stop();
+    var jitMethodsTimed = JitInfo.GetCompiledMethodCount() - jitAtStart.Item1;
+    var jitTimeTimed = JitInfo.GetCompilationTime() - jitAtStart.Item2;
     var roundTrips = counter?.RoundTrips ?? 0;
     await stop.CancelAsync();
     await Task.WhenAll(runs);
@@ -225,6 +249,10 @@ async Task<int> CycleAsync()
         ["tasks_per_s"] = Math.Round(timed / seconds, 1),
         ["commits_per_task"] = Math.Round((double)commits / Math.Max(1, done), 3),
         ["round_trips_per_task"] = countRoundTrips ? Math.Round((double)roundTrips / Math.Max(1, done), 3) : null,
+        ["jit_warmup_rounds"] = jitRounds,
+        ["jit_warmup_seconds"] = Math.Round(jitSeconds, 1),
+        ["jit_methods_timed"] = jitMethodsTimed,
+        ["jit_ms_timed"] = Math.Round(jitTimeTimed.TotalMilliseconds, 1),
         ["fifo_ok"] = fifoViolations == 0,
         ["complete"] = finishedInTime && left == 0 && done == total,
     });
@@ -280,6 +308,60 @@ async Task<int> EnqueueAsync()
         ["tasks_per_s"] = Math.Round(total / elapsed, 1),
     });
     return 0;
+}
+
+// Rounds of zero-work batches through the same worker code until a round spends < 0.5% of its time in the JIT
+// (JitInfo counts every method the JIT compiled in this process and the time it took, background tiering included).
+static async Task<(int Rounds, double Seconds)> JitWarmupAsync(
+    PgQueueClient client, TaskHandlerRegistry handlers, int workers, int batchesPerRound, int perBatch, TimeSpan limit)
+{
+    const int MinRounds = 2, MaxRounds = 40;
+    var payloads = Enumerable.Range(0, perBatch).Select(i => $"{{\"i\":{i}}}").ToArray();
+    var total = Stopwatch.StartNew();
+    var round = 0;
+    while (true)
+    {
+        round++;
+        for (var b = 0; b < batchesPerRound; b++)
+        {
+            await client.EnqueueManyAsync($"jit-{round:D3}-{b:D6}", payloads, TaskType);
+        }
+
+        var tasks = batchesPerRound * perBatch;
+        var done = 0;
+        var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = new CancellationTokenSource();
+        var jitBefore = JitInfo.GetCompilationTime();
+        var methodsBefore = JitInfo.GetCompiledMethodCount();
+        var clock = Stopwatch.StartNew();
+        var runs = Enumerable.Range(0, workers).Select(w => new PgQueueWorker(client, handlers, new PgQueueWorkerOptions
+        {
+            WorkerId = $"bench-jit-{w}",
+            IdlePollInterval = TimeSpan.FromMilliseconds(20),
+            TaskFinished = _ =>
+            {
+                if (Interlocked.Increment(ref done) == tasks)
+                {
+                    allDone.TrySetResult();
+                }
+            },
+        }).RunAsync(stop.Token)).ToArray();
+        if (await Task.WhenAny(allDone.Task, Task.Delay(TimeSpan.FromMinutes(2))) != allDone.Task)
+        {
+            throw new InvalidOperationException($"JIT warm-up round {round} did not finish its {tasks} tasks in 2 minutes");
+        }
+
+        var share = (JitInfo.GetCompilationTime() - jitBefore) / clock.Elapsed;
+        var methods = JitInfo.GetCompiledMethodCount() - methodsBefore;
+        await stop.CancelAsync();
+        await Task.WhenAll(runs);
+        Console.Error.WriteLine(
+            $"cycle: JIT warm-up round {round}: {tasks} tasks in {clock.Elapsed.TotalSeconds:F2} s, {methods} methods compiled, {share:P1} of the round in the JIT");
+        if ((round >= MinRounds && share < 0.005) || round >= MaxRounds || total.Elapsed > limit)
+        {
+            return (round, total.Elapsed.TotalSeconds);
+        }
+    }
 }
 
 static Task<long> CommitsAsync(string connection) =>
