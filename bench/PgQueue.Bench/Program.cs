@@ -8,12 +8,13 @@
 //           [--warmup-batches W] [--auto-prepare] [--jit-warmup MAX_SECONDS]
 //           zero-work tasks through PgQueueWorker.RunAsync until all B×K are done; tasks/s, FIFO per batch, commits
 //           per task, and (with --count-round-trips) wire round trips per task through a counting proxy. With
-//           --warmup-batches, W more batches of K tasks are claimed first and the clock starts when they are done
+//           --warmup-batches, W more batches of K tasks (at most the worker's MaxTasksPerClaim) are claimed first and the
+//           clock starts when they are done
 //           (plan caches and the pool settle first, as pgbench's connections are set up before its clock).
 //           --jit-warmup: before that, rounds of W batches run through the same workers until the JIT is quiet
 //           (tiered compilation recompiles hot methods on a background thread for seconds after start; a
-//           long-running worker pays that once, pgbench never): a round that spent < 0.5% of its time compiling, at
-//           least 2 rounds, at most 40 rounds or MAX_SECONDS. The JIT time left inside the timed window is printed.
+//           long-running worker pays that once, pgbench never): a round of at least 0.5 s that spent < 0.5% of its time
+//           compiling, after at least 2 rounds, at most 40 rounds or MAX_SECONDS. The JIT time left inside the timed window is printed.
 //           --auto-prepare: Npgsql prepares repeated statements (Max Auto Prepare=20, Auto Prepare Min Usages=2)
 //   enqueue --connection C --clients N --seconds S [--many 1000]
 //           single enqueue (one task per transaction), or enqueue_many with --many payloads per call
@@ -98,7 +99,10 @@ async Task<int> CycleAsync()
     var jitWarmup = args.Contains("--jit-warmup");
     var jitWarmupLimit = jitWarmup ? TimeSpan.FromSeconds(Int("--jit-warmup", 120)) : TimeSpan.Zero;
     var measured = batches * perBatch;
-    var warmupTotal = warmupBatches * perBatch;
+    // A warm-up batch is drained in one claim: a batch released with tasks left goes behind every batch whose head has
+    // waited longer (claim_batch's round robin), so its rest would finish among the measured ones and start the clock late.
+    var warmupPerBatch = Math.Min(perBatch, new PgQueueWorkerOptions().MaxTasksPerClaim);
+    var warmupTotal = warmupBatches * warmupPerBatch;
     var total = measured + warmupTotal;
 
     await ExecuteAsync(connection,
@@ -131,8 +135,9 @@ async Task<int> CycleAsync()
     }
 
     var handlers = new TaskHandlerRegistry().Register<JsonElement>(TaskType, static (_, _) => Task.CompletedTask);
+    var payloads = Enumerable.Range(0, perBatch).Select(i => $"{{\"i\":{i}}}").ToArray();
     var (jitRounds, jitSeconds) = jitWarmup
-        ? await JitWarmupAsync(client, handlers, workers, Math.Max(1, warmupBatches), perBatch, jitWarmupLimit)
+        ? await JitWarmupAsync(client, handlers, workers, Math.Max(1, warmupBatches), payloads, jitWarmupLimit)
         : (0, 0.0);
     if (jitWarmup)
     {
@@ -147,11 +152,10 @@ async Task<int> CycleAsync()
     // After the JIT rounds: claim_batch takes the longest-due head first, so batches enqueued earlier would go first.
     await using (var producer = PgQueueClient.Create(connection))
     {
-        var payloads = Enumerable.Range(0, perBatch).Select(i => $"{{\"i\":{i}}}").ToArray();
         // Warm-up batches first: claim_batch takes the longest-due head first, so they go before the measured ones.
         for (var b = 0; b < warmupBatches; b++)
         {
-            await producer.EnqueueManyAsync($"warm-{b:D6}", payloads, TaskType);
+            await producer.EnqueueManyAsync($"warm-{b:D6}", payloads[..warmupPerBatch], TaskType);
         }
 
         for (var b = 0; b < batches; b++)
@@ -313,10 +317,9 @@ async Task<int> EnqueueAsync()
 // Rounds of zero-work batches through the same worker code until a round spends < 0.5% of its time in the JIT
 // (JitInfo counts every method the JIT compiled in this process and the time it took, background tiering included).
 static async Task<(int Rounds, double Seconds)> JitWarmupAsync(
-    PgQueueClient client, TaskHandlerRegistry handlers, int workers, int batchesPerRound, int perBatch, TimeSpan limit)
+    PgQueueClient client, TaskHandlerRegistry handlers, int workers, int batchesPerRound, string[] payloads, TimeSpan limit)
 {
     const int MinRounds = 2, MaxRounds = 40;
-    var payloads = Enumerable.Range(0, perBatch).Select(i => $"{{\"i\":{i}}}").ToArray();
     var total = Stopwatch.StartNew();
     var round = 0;
     while (true)
@@ -327,7 +330,7 @@ static async Task<(int Rounds, double Seconds)> JitWarmupAsync(
             await client.EnqueueManyAsync($"jit-{round:D3}-{b:D6}", payloads, TaskType);
         }
 
-        var tasks = batchesPerRound * perBatch;
+        var tasks = batchesPerRound * payloads.Length;
         var done = 0;
         var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = new CancellationTokenSource();
@@ -357,7 +360,8 @@ static async Task<(int Rounds, double Seconds)> JitWarmupAsync(
         await Task.WhenAll(runs);
         Console.Error.WriteLine(
             $"cycle: JIT warm-up round {round}: {tasks} tasks in {clock.Elapsed.TotalSeconds:F2} s, {methods} methods compiled, {share:P1} of the round in the JIT");
-        if ((round >= MinRounds && share < 0.005) || round >= MaxRounds || total.Elapsed > limit)
+        // A round shorter than half a second proves little: tier-up waits 100 ms after the last new method, then compiles.
+        if ((round >= MinRounds && share < 0.005 && clock.Elapsed >= TimeSpan.FromSeconds(0.5)) || round >= MaxRounds || total.Elapsed > limit)
         {
             return (round, total.Elapsed.TotalSeconds);
         }
