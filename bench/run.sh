@@ -36,7 +36,7 @@ ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (a == "" || b == "" || b
 num() { awk -v a="${1:-0}" 'BEGIN { printf "%.0f", a }'; }
 failures=()
 
-# Sizes: the full run takes roughly 10–15 minutes on 2 cores; smoke well under a minute after the build.
+# Sizes: the full run takes roughly 15–20 minutes on 2 cores; smoke well under a minute after the build.
 if (( smoke )); then
   worker_counts=(1 2); cold_workers=2; cycle_batches=10; cycle_per_batch=5; ceiling_seconds=1; warmup_batches=2; inloop_tasks_per_batch=5; jit_warmup_seconds=3
   rt_batches=4; rt_per_batch=5; history_batches=10; history_per_batch=5
@@ -119,7 +119,7 @@ run_cycle() { # args → JSON on stdout; progress on stderr
   "${bench[@]}" cycle --connection "$connection" "$@" 2>>"$work/cycle.log"
 }
 # The task-cycle figures are steady state: rounds of warm-up batches go through the same workers until the JIT is quiet
-# (.NET's tiered compilation recompiles the hot methods on a background thread for 10-15 s after start, which took
+# (.NET's tiered compilation recompiles the hot methods on a background thread for 10-20 s after start, which took
 # two thirds of a short timed window's length on 2 cores), then warm-up batches (plan caches, pool), as pgbench starts
 # its clock after its connections are up; and the client prepares its statements (Npgsql's Max Auto Prepare, a
 # connection-string setting README recommends for direct connections). One row per worker count is also run with
@@ -356,7 +356,7 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
   echo "\`dequeue_task\` → handler → \`complete_task\` → commit, release), N workers in one process on one data source,"
   echo "$cycle_batches batches × $cycle_per_batch tasks, logging off, in the steady state. First, rounds of $warmup_batches warm-up"
   echo "batches run through the same workers until a round of at least 0.5 s spent < 0.5% of its time in the JIT (at most ${jit_warmup_seconds} s;"
-  echo "*JIT warm-up s* below): .NET's tiered compilation recompiles the hot methods on a background thread for 10–15 s"
+  echo "*JIT warm-up s* below): .NET's tiered compilation recompiles the hot methods on a background thread for 10–20 s"
   echo "after start, which a long-running worker pays once and pgbench never (*without the JIT rounds*, below). Then $warmup_batches warm-up batches of"
   echo "the same size, at most 100 tasks each (one claim drains each), go through and the clock starts when they are done (as pgbench's clock starts after its"
   echo "connections are up); *JIT ms timed* is the compiling left inside the timed window. The client prepares its statements (\`Max Auto Prepare=20\` in the connection string, see"
