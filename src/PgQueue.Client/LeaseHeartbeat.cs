@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace PgQueue;
 
 // Renews a lease about every third of its length while a batch drains. Renewal goes through the client, so it uses a
-// pooled connection, never the task's. Cancels LeaseLostToken when renewal answers PQ001.
+// pooled connection, never the task's. Cancels LeaseLostToken when renewal answers PQ001. Disposing stops it after the
+// renewal under way, if any, has finished.
 internal sealed class LeaseHeartbeat : IAsyncDisposable
 {
     private static readonly TimeSpan ShortestInterval = TimeSpan.FromMilliseconds(100);
@@ -41,7 +42,10 @@ internal sealed class LeaseHeartbeat : IAsyncDisposable
             {
                 var interval = _lease.Length / 3;
                 await Task.Delay(interval > ShortestInterval ? interval : ShortestInterval, _stopping.Token).ConfigureAwait(false);
-                var expiresAt = await _lease.RenewAsync(_leaseLength, _stopping.Token).ConfigureAwait(false);
+                // Stopping interrupts the wait, never a renewal under way: cancelling a statement sends PostgreSQL a
+                // cancel request on a side connection, and one that lands after the statement has finished cancels
+                // whatever the pooled connection runs next (seen as a claim failing with 57014 after a drain).
+                var expiresAt = await _lease.RenewAsync(_leaseLength, CancellationToken.None).ConfigureAwait(false);
                 Log.LeaseRenewed(_logger, _lease.WorkerId, _lease.BatchId, _lease.LeaseToken, expiresAt);
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using PgQueue.Tests.Infrastructure;
 using Xunit;
 
@@ -55,6 +57,40 @@ public sealed class WorkerTests(DatabaseFixture database) : QueueTest(database)
         Assert.Equal(1, result.TasksCompleted);
         Assert.NotEmpty(log.Where(PgQueueEventId.LeaseRenewed));
         Assert.Equal(id, Assert.Single(await ReadTestLogAsync()).TaskId);
+    }
+
+    [Fact]
+    public async Task Stopping_the_heartbeat_lets_a_renewal_under_way_finish_instead_of_cancelling_it()
+    {
+        // Cancelling a statement sends a cancel request on a side connection; one that lands after the statement has
+        // finished cancels whatever the pooled connection runs next. So stopping waits for a renewal under way.
+        await Client.EnqueueAsync("a", "{}");
+        var lease = await Client.ClaimBatchAsync("w1", "a", TimeSpan.FromSeconds(9));
+        Assert.NotNull(lease);
+        const string ExpiresAt = "SELECT lease_expires_at FROM pgqueue.batches WHERE batch_id = 'a'";
+        var claimedUntil = await Sql.ScalarAsync<DateTime>(Database.ConnectionString, ExpiresAt);
+        await using var blocker = new NpgsqlConnection(Database.ConnectionString);
+        await blocker.OpenAsync();
+        await using var holding = await blocker.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand("SELECT FROM pgqueue.batches WHERE batch_id = 'a' FOR UPDATE", blocker, holding))
+        {
+            await lockRow.ExecuteNonQueryAsync();
+        }
+
+        var heartbeat = new LeaseHeartbeat(lease, TimeSpan.FromSeconds(9), NullLogger.Instance);
+        await WaitUntilAsync(
+            () => Sql.ScalarAsync<bool>(Database.ConnectionString,
+                "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' " +
+                "AND query LIKE '%renew_lease%')"),
+            TimeSpan.FromSeconds(30), "the heartbeat's renewal waits for the batch row");
+        var stopping = heartbeat.DisposeAsync().AsTask();
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.False(stopping.IsCompleted, "stopping returned while the renewal was still waiting: it was cancelled");
+        await holding.CommitAsync();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(await Sql.ScalarAsync<DateTime>(Database.ConnectionString, ExpiresAt) > claimedUntil,
+            "the renewal under way when the heartbeat stopped committed");
     }
 
     [Fact]
