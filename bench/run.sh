@@ -133,9 +133,12 @@ psql_q "VACUUM ANALYZE public.bench_ceiling" >/dev/null
 # Each pgbench client updates its own row (:client_id, 0-based), as each PgQueue worker drains its own batch.
 printf 'UPDATE public.bench_ceiling SET n = n + 1 WHERE id = :client_id;\n' >"$work/ceiling.sql"
 declare -A tasks_per_s=() plain_tasks_per_s=() ceiling_tps=() commits_per_task=() cycle_fifo=() jit_seconds=() jit_ms_timed=()
+ceiling() { # N clients → tx/s on stdout
+  "$pg_bin/pgbench" -n -f "$work/ceiling.sql" -c "$1" -j "$1" -T "$ceiling_seconds" "$url" 2>"$work/pgbench.log" \
+    | awk '/^tps = / { print $3; exit }'
+}
 for n in "${worker_counts[@]}"; do
-  tps=$("$pg_bin/pgbench" -n -f "$work/ceiling.sql" -c "$n" -j "$n" -T "$ceiling_seconds" "$url" 2>"$work/pgbench.log" \
-        | awk '/^tps = / { print $3; exit }') || { cat "$work/pgbench.log" >&2; failures+=("pgbench $n clients"); tps=""; }
+  tps=$(ceiling "$n") || { cat "$work/pgbench.log" >&2; failures+=("pgbench $n clients"); tps=""; }
   ceiling_tps[$n]=${tps:-0}
   if json=$(run_cycle --workers "$n" --batches "$cycle_batches" --tasks-per-batch "$cycle_per_batch" "${cycle_flags[@]}"); then
     tasks_per_s[$n]=$(jq -r .tasks_per_s <<<"$json"); commits_per_task[$n]=$(jq -r .commits_per_task <<<"$json")
@@ -163,34 +166,24 @@ fi
 say "cycle, $cold_workers worker(s) without the JIT rounds: $(num "$cold_tasks_per_s") tasks/s, $cold_jit_ms ms of JIT in the $cold_seconds s timed window"
 
 # The queue's own SQL driven by pgbench's C client at the target's worker count: what these functions allow any client.
-# One statement per task in autocommit (dequeue_task and complete_task in one SELECT, one transaction, one round trip),
-# prepared; a client claims the next batch when its batch is drained. No handler gap and one statement where the
-# worker sends four (complete_task; COMMIT; BEGIN; dequeue_task), so it bounds the worker from above. The ceiling is
-# measured again right before it.
+# bench/scale/pgbench/worker.sql (the bloat section's workers): a client claims a batch, runs one task per autocommit
+# statement (dequeue_task and complete_task in one SELECT, one round trip) and releases the batch after 100 tasks, as
+# the worker's MaxTasksPerClaim. No handler gap, and one statement where the worker sends four (complete_task; COMMIT;
+# BEGIN; dequeue_task), so it bounds the worker from above. The ceiling is measured again right before it.
 say "the queue's SQL through pgbench, $cold_workers clients"
 sqlbound_batches=$(( smoke ? 3000 : 1500 ))
-cat >"$work/queue_sql.sql" <<'PGBENCH'
-\if :token = 0
-SELECT substr(batch_id, 7) AS bn, lease_token AS token FROM pgqueue.claim_batch('pgbench') \gset
-\endif
-SELECT count(pgqueue.complete_task(d.task_id, :token)) AS done FROM pgqueue.dequeue_task('bound-' || :bn, :token) AS d \gset
-\if :done = 0
-SELECT pgqueue.release_batch('bound-' || :bn, :token) AS released \gset
-\set token 0
-\endif
-PGBENCH
 sqlbound_tasks_per_s=0; sqlbound_ceiling=0
 if psql_q "TRUNCATE pgqueue.tasks, pgqueue.batches, pgqueue.dead_tasks;
            SELECT count(*) FROM (SELECT pgqueue.enqueue_many(format('bound-%s', b), array_fill('{}'::jsonb, ARRAY[$cycle_per_batch]), 'bench.noop')
                                    FROM generate_series(1, $sqlbound_batches) AS b) AS e" >/dev/null \
    && psql_q "VACUUM ANALYZE pgqueue.tasks" >/dev/null && psql_q "VACUUM ANALYZE pgqueue.batches" >/dev/null; then
-  sqlbound_ceiling=$("$pg_bin/pgbench" -n -f "$work/ceiling.sql" -c "$cold_workers" -j "$cold_workers" -T "$ceiling_seconds" "$url" 2>"$work/pgbench.log" \
-        | awk '/^tps = / { print $3; exit }') || sqlbound_ceiling=0
+  sqlbound_ceiling=$(ceiling "$cold_workers") || sqlbound_ceiling=0
   before=$(psql_q "SELECT count(*) FROM pgqueue.tasks")
-  if "$pg_bin/pgbench" -n -M prepared -D token=0 -D bn=0 -f "$work/queue_sql.sql" -c "$cold_workers" -j "$cold_workers" \
-       -T "$ceiling_seconds" "$url" >"$work/queue_sql.out" 2>"$work/queue_sql.log" && ! grep -q aborted "$work/queue_sql.log"; then
+  if "$pg_bin/pgbench" -n -M prepared -c "$cold_workers" -j "$cold_workers" -T "$ceiling_seconds" -D token=0 -D batch_id=none \
+       -D done=0 -D completed=0 -D drain_limit=100 -f bench/scale/pgbench/worker.sql "$url" >"$work/queue_sql.out" 2>"$work/queue_sql.log"; then
     after=$(psql_q "SELECT count(*) FROM pgqueue.tasks")
-    # pgbench counts one transaction per script run; a run that finds its batch drained completes no task.
+    # pgbench counts one transaction per script run (claims and releases ride along with a task): tasks/s is its
+    # tps scaled by the tasks that went per run.
     sqlbound_tasks_per_s=$(awk -v done=$(( before - after )) '/^number of transactions actually processed:/ { split($0, f, ": "); n = f[2] + 0 }
       /^tps = / { tps = $3 } END { if (n > 0) printf "%.1f", tps * done / n; else print 0 }' "$work/queue_sql.out")
   else
@@ -414,11 +407,11 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
   echo "the JIT compiled $cold_jit_methods methods for $cold_jit_ms ms of its $cold_seconds s timed window."
   echo
   echo "**The same SQL through pgbench's C client**, what these functions allow any client: $cold_workers clients,"
-  echo "\`pgbench -n -M prepared -c $cold_workers -j $cold_workers -T $ceiling_seconds\`, one statement per task in autocommit,"
-  echo "\`SELECT count(pgqueue.complete_task(d.task_id, :token)) FROM pgqueue.dequeue_task(:batch, :token) AS d\`, each"
-  echo "client claiming the next batch ($cycle_per_batch tasks) when its batch is drained: no handler gap between the"
-  echo "two functions and one statement where the worker sends four (\`complete_task; COMMIT; BEGIN; dequeue_task\`), so it"
-  echo "bounds the worker from above. **$(num "$sqlbound_tasks_per_s") tasks/s**, **$(ratio "$sqlbound_tasks_per_s" "$sqlbound_ceiling")×**"
+  echo "\`pgbench -n -M prepared -c $cold_workers -j $cold_workers -T $ceiling_seconds -f bench/scale/pgbench/worker.sql\` (the bloat section's"
+  echo "workers): each client claims a batch of $cycle_per_batch tasks, runs one task per autocommit statement,"
+  echo "\`SELECT count(pgqueue.complete_task(d.task_id, :token)) FROM pgqueue.dequeue_task(:batch_id, :token) AS d\`, and"
+  echo "releases the batch after 100 tasks as the worker does. No handler gap between the two functions, and one statement"
+  echo "where the worker sends four (\`complete_task; COMMIT; BEGIN; dequeue_task\`), so it bounds the worker from above. **$(num "$sqlbound_tasks_per_s") tasks/s**, **$(ratio "$sqlbound_tasks_per_s" "$sqlbound_ceiling")×**"
   echo "the ceiling measured right before it ($(num "$sqlbound_ceiling") tx/s); the worker above reached"
   echo "$(ratio "${tasks_per_s[$cold_workers]:-0}" "${ceiling_tps[$cold_workers]:-0}")× at $cold_workers workers."
   echo
