@@ -64,14 +64,42 @@ public sealed class WorkerTests(DatabaseFixture database) : QueueTest(database)
     {
         // Cancelling a statement sends a cancel request on a side connection; one that lands after the statement has
         // finished cancels whatever the pooled connection runs next. So stopping waits for a renewal under way.
+        var (heartbeat, holding, claimedUntil) = await StartHeartbeatWithItsRenewalBlockedAsync();
+        await using var blocker = holding.Connection!;
+
+        var stopping = heartbeat.DisposeAsync().AsTask();
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.False(stopping.IsCompleted, "stopping returned while the renewal was still waiting: it was cancelled");
+        await holding.CommitAsync();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(await LeaseExpiresAtAsync() > claimedUntil, "the renewal under way when the heartbeat stopped committed");
+    }
+
+    [Fact]
+    public async Task Stopping_the_heartbeat_gives_up_on_a_renewal_the_database_never_answers()
+    {
+        var (heartbeat, holding, claimedUntil) = await StartHeartbeatWithItsRenewalBlockedAsync();
+        await using var blocker = holding.Connection!;
+
+        // The batch row stays locked: the renewal cannot finish, and stopping cancels it after its grace period.
+        await heartbeat.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await holding.RollbackAsync();
+
+        Assert.Equal(claimedUntil, await LeaseExpiresAtAsync());
+    }
+
+    // Claims batch "a" with a 9 s lease, locks its row in another transaction, and starts a heartbeat (every 3 s) whose
+    // first renewal is then seen waiting for that lock.
+    private async Task<(LeaseHeartbeat Heartbeat, NpgsqlTransaction Holding, DateTime ClaimedUntil)> StartHeartbeatWithItsRenewalBlockedAsync()
+    {
         await Client.EnqueueAsync("a", "{}");
         var lease = await Client.ClaimBatchAsync("w1", "a", TimeSpan.FromSeconds(9));
         Assert.NotNull(lease);
-        const string ExpiresAt = "SELECT lease_expires_at FROM pgqueue.batches WHERE batch_id = 'a'";
-        var claimedUntil = await Sql.ScalarAsync<DateTime>(Database.ConnectionString, ExpiresAt);
-        await using var blocker = new NpgsqlConnection(Database.ConnectionString);
+        var claimedUntil = await LeaseExpiresAtAsync();
+        var blocker = new NpgsqlConnection(Database.ConnectionString);
         await blocker.OpenAsync();
-        await using var holding = await blocker.BeginTransactionAsync();
+        var holding = await blocker.BeginTransactionAsync();
         await using (var lockRow = new NpgsqlCommand("SELECT FROM pgqueue.batches WHERE batch_id = 'a' FOR UPDATE", blocker, holding))
         {
             await lockRow.ExecuteNonQueryAsync();
@@ -83,15 +111,11 @@ public sealed class WorkerTests(DatabaseFixture database) : QueueTest(database)
                 "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' " +
                 "AND query LIKE '%renew_lease%')"),
             TimeSpan.FromSeconds(30), "the heartbeat's renewal waits for the batch row");
-        var stopping = heartbeat.DisposeAsync().AsTask();
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
-        Assert.False(stopping.IsCompleted, "stopping returned while the renewal was still waiting: it was cancelled");
-        await holding.CommitAsync();
-        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
-
-        Assert.True(await Sql.ScalarAsync<DateTime>(Database.ConnectionString, ExpiresAt) > claimedUntil,
-            "the renewal under way when the heartbeat stopped committed");
+        return (heartbeat, holding, claimedUntil);
     }
+
+    private Task<DateTime> LeaseExpiresAtAsync() =>
+        Sql.ScalarAsync<DateTime>(Database.ConnectionString, "SELECT lease_expires_at FROM pgqueue.batches WHERE batch_id = 'a'");
 
     [Fact]
     public async Task A_handler_is_cancelled_when_renewal_finds_its_lease_lost_and_the_task_is_not_charged()
