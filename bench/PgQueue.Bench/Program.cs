@@ -8,13 +8,14 @@
 //           [--warmup-batches W] [--auto-prepare] [--jit-warmup MAX_SECONDS]
 //           zero-work tasks through PgQueueWorker.RunAsync until all B×K are done; tasks/s, FIFO per batch, commits
 //           per task, and (with --count-round-trips) wire round trips per task through a counting proxy. With
-//           --warmup-batches, W more batches of K tasks (at most the worker's MaxTasksPerClaim) are claimed first and the
-//           clock starts when they are done
-//           (plan caches and the pool settle first, as pgbench's connections are set up before its clock).
+//           --warmup-batches, W more batches of K tasks (at most the worker's MaxTasksPerClaim) are claimed first
+//           and the clock starts when they are done (plan caches and the pool settle first, as pgbench's
+//           connections are set up before its clock).
 //           --jit-warmup: before that, rounds of W batches run through the same workers until the JIT is quiet
 //           (tiered compilation recompiles hot methods on a background thread for seconds after start; a
-//           long-running worker pays that once, pgbench never): a round of at least 0.5 s that spent < 0.5% of its time
-//           compiling, after at least 2 rounds, at most 40 rounds or MAX_SECONDS. The JIT time left inside the timed window is printed.
+//           long-running worker pays that once, pgbench never): a round of at least 0.5 s that spent < 0.5% of its
+//           time compiling, after at least 2 rounds, at most 40 rounds or MAX_SECONDS. The JIT time left inside the
+//           timed window is printed.
 //           --auto-prepare: Npgsql prepares repeated statements (Max Auto Prepare=20, Auto Prepare Min Usages=2)
 //   enqueue --connection C --clients N --seconds S [--many 1000]
 //           single enqueue (one task per transaction), or enqueue_many with --many payloads per call
@@ -149,10 +150,10 @@ async Task<int> CycleAsync()
         await Task.Delay(TimeSpan.FromMilliseconds(300));
     }
 
-    // After the JIT rounds: claim_batch takes the longest-due head first, so batches enqueued earlier would go first.
+    // Enqueued after the JIT rounds, warm-up batches first: claim_batch takes the longest-due head first, so the
+    // warm-up batches go before the measured ones.
     await using (var producer = PgQueueClient.Create(connection))
     {
-        // Warm-up batches first: claim_batch takes the longest-due head first, so they go before the measured ones.
         for (var b = 0; b < warmupBatches; b++)
         {
             await producer.EnqueueManyAsync($"warm-{b:D6}", payloads[..warmupPerBatch], TaskType);
