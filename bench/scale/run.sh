@@ -90,8 +90,6 @@ bloat_workers=4          # pgbench clients running tasks
 bloat_batches=200        # batches the producer enqueues into
 bloat_per_call=1000      # tasks per enqueue_many call
 bloat_drain_limit=100    # tasks a worker runs per lease before releasing it
-# nap10 (the configuration README advises) runs three times as many tasks: "flat" is a claim about the long run, and
-# a run of 1M tasks, with a sample every 100k, is too short to tell a level from a slow climb.
 stall_seconds=120        # a bloat run with no completed task for this long is broken
 
 work_dir=$(mktemp -d /tmp/pgqueue-bench-scale.XXXXXX)
@@ -437,6 +435,8 @@ if [[ $tune_server -eq 1 ]]; then
   q "$url" "SELECT pg_reload_conf()" >/dev/null
   sleep 1
   say "bloat (nap10): autovacuum_naptime is now $(q "$url" "SHOW autovacuum_naptime")"
+  # Three times as many tasks as the other two: "flat" is a claim about the long run, and 1M tasks with a sample every
+  # 100k cannot tell a level from a slow climb.
   bloat_run nap10 "$nap10_tasks"
   q "$url" "ALTER SYSTEM RESET autovacuum_naptime" >/dev/null
   q "$url" "SELECT pg_reload_conf()" >/dev/null
