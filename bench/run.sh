@@ -133,15 +133,47 @@ psql_q "VACUUM ANALYZE public.bench_ceiling" >/dev/null
 # Each pgbench client updates its own row (:client_id, 0-based), as each PgQueue worker drains its own batch.
 printf 'UPDATE public.bench_ceiling SET n = n + 1 WHERE id = :client_id;\n' >"$work/ceiling.sql"
 declare -A tasks_per_s=() plain_tasks_per_s=() ceiling_tps=() commits_per_task=() cycle_fifo=() jit_seconds=() jit_ms_timed=()
-ceiling() { # N clients → tx/s on stdout
-  "$pg_bin/pgbench" -n -f "$work/ceiling.sql" -c "$1" -j "$1" -T "$ceiling_seconds" "$url" 2>"$work/pgbench.log" \
-    | awk '/^tps = / { print $3; exit }'
+declare -A cycle_cpu=() ceiling_cpu=() cycle_busy=()
+# CPU per task: on 2 shared cores the client and the server take turns on the same CPUs, so throughput is the CPU a
+# task costs, and where that CPU goes says what a change can win. The client's is pgbench's own user + system time
+# (bash's `time`); the server's, every process of the local cluster (/proc: the postmaster with the children it has
+# reaped, plus its live children: backends, WAL writer, autovacuum), in clock ticks of 10 ms. Empty for a remote server.
+postmaster_pid=$(head -1 "$(psql_q "SHOW data_directory")/postmaster.pid" 2>/dev/null || true)
+server_ticks() { # → CPU ticks the local cluster has used so far, or nothing
+  [[ -n $postmaster_pid && -r /proc/$postmaster_pid/stat ]] || return 0
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$postmaster_pid" '{ pid = $1; sub(/^.*\) /, ""); split($0, f, " ")
+      if (pid == pm) t += f[12] + f[13] + f[14] + f[15]; else if (f[2] == pm) t += f[12] + f[13] } END { print t + 0 }'
+}
+per_task_us() { # SECONDS_OR_TICKS_DIFF UNIT(s|ticks) COUNT → µs per unit of work, or empty
+  awk -v v="$1" -v unit="$2" -v n="${3:-0}" 'BEGIN { if (v == "" || n + 0 <= 0) exit; printf "%.0f", (unit == "ticks" ? v * 10000 : v * 1e6) / n }'
+}
+# pgbench_cpu OUT LOG pgbench-args… → runs pgbench; "<client µs> <server µs>" per transaction counted later, as
+# "<client seconds> <server ticks>" in $work/pgbench.cpu.
+pgbench_cpu() {
+  local out=$1 log=$2 before after client; shift 2
+  before=$(server_ticks)
+  client=$( { TIMEFORMAT='%U %S'; time "$pg_bin/pgbench" "$@" >"$out" 2>"$log"; } 2>&1 ) || return 1
+  after=$(server_ticks)
+  echo "$(awk '{ print $1 + $2 }' <<<"$client") ${before:+$(( after - before ))}" >"$work/pgbench.cpu"
+}
+cpu_pair() { # CLIENT_SECONDS SERVER_TICKS COUNT → "client + server" µs
+  local c s; c=$(per_task_us "$1" s "$3"); s=$(per_task_us "$2" ticks "$3")
+  [[ -n $c ]] && echo "$c + ${s:-n/a}"
+}
+ceiling() { # N clients → tx/s on stdout; its CPU per transaction in $work/ceiling.cpu
+  pgbench_cpu "$work/ceiling.out" "$work/pgbench.log" -n -f "$work/ceiling.sql" -c "$1" -j "$1" -T "$ceiling_seconds" "$url" || return 1
+  local tps n; tps=$(awk '/^tps = / { print $3; exit }' "$work/ceiling.out")
+  n=$(awk -F': ' '/^number of transactions actually processed:/ { print $2 + 0 }' "$work/ceiling.out")
+  read -r c s <"$work/pgbench.cpu"; cpu_pair "$c" "$s" "$n" >"$work/ceiling.cpu"
+  echo "$tps"
 }
 for n in "${worker_counts[@]}"; do
   tps=$(ceiling "$n") || { cat "$work/pgbench.log" >&2; failures+=("pgbench $n clients"); tps=""; }
-  ceiling_tps[$n]=${tps:-0}
+  ceiling_tps[$n]=${tps:-0}; ceiling_cpu[$n]=$(cat "$work/ceiling.cpu" 2>/dev/null || true)
   if json=$(run_cycle --workers "$n" --batches "$cycle_batches" --tasks-per-batch "$cycle_per_batch" "${cycle_flags[@]}"); then
     tasks_per_s[$n]=$(jq -r .tasks_per_s <<<"$json"); commits_per_task[$n]=$(jq -r .commits_per_task <<<"$json")
+    cycle_cpu[$n]=$(jq -r '"\(.client_cpu_us_per_task | round) + \(.server_cpu_us_per_task // "n/a" | if type == "number" then round else . end)"' <<<"$json")
+    cycle_busy[$n]=$(jq -r '.machine_busy // "n/a"' <<<"$json")
     cycle_fifo[$n]=$(jq -r .fifo_ok <<<"$json")
     jit_seconds[$n]=$(jq -r .jit_warmup_seconds <<<"$json"); jit_ms_timed[$n]=$(jq -r .jit_ms_timed <<<"$json")
   else
@@ -172,16 +204,18 @@ say "cycle, $cold_workers worker(s) without the JIT rounds: $(num "$cold_tasks_p
 # BEGIN; dequeue_task), so it bounds the worker from above. The ceiling is measured again right before it.
 say "the queue's SQL through pgbench, $cold_workers clients"
 sqlbound_batches=$(( smoke ? 3000 : 1500 ))
-sqlbound_tasks_per_s=0; sqlbound_ceiling=0
+sqlbound_tasks_per_s=0; sqlbound_ceiling=0; sqlbound_cpu=""; sqlbound_ceiling_cpu=""
 if psql_q "TRUNCATE pgqueue.tasks, pgqueue.batches, pgqueue.dead_tasks;
            SELECT count(*) FROM (SELECT pgqueue.enqueue_many(format('bound-%s', b), array_fill('{}'::jsonb, ARRAY[$cycle_per_batch]), 'bench.noop')
                                    FROM generate_series(1, $sqlbound_batches) AS b) AS e" >/dev/null \
    && psql_q "VACUUM ANALYZE pgqueue.tasks" >/dev/null && psql_q "VACUUM ANALYZE pgqueue.batches" >/dev/null; then
   sqlbound_ceiling=$(ceiling "$cold_workers") || sqlbound_ceiling=0
+  sqlbound_ceiling_cpu=$(cat "$work/ceiling.cpu" 2>/dev/null || true)
   before=$(psql_q "SELECT count(*) FROM pgqueue.tasks")
-  if "$pg_bin/pgbench" -n -M prepared -c "$cold_workers" -j "$cold_workers" -T "$ceiling_seconds" -D token=0 -D batch_id=none \
-       -D done=0 -D completed=0 -D drain_limit=100 -f bench/scale/pgbench/worker.sql "$url" >"$work/queue_sql.out" 2>"$work/queue_sql.log"; then
+  if pgbench_cpu "$work/queue_sql.out" "$work/queue_sql.log" -n -M prepared -c "$cold_workers" -j "$cold_workers" -T "$ceiling_seconds" \
+       -D token=0 -D batch_id=none -D done=0 -D completed=0 -D drain_limit=100 -f bench/scale/pgbench/worker.sql "$url"; then
     after=$(psql_q "SELECT count(*) FROM pgqueue.tasks")
+    read -r c s <"$work/pgbench.cpu"; sqlbound_cpu=$(cpu_pair "$c" "$s" $(( before - after )))
     # pgbench counts one transaction per script run (claims and releases ride along with a task): tasks/s is its
     # tps scaled by the tasks that went per run.
     sqlbound_tasks_per_s=$(awk -v done=$(( before - after )) '/^number of transactions actually processed:/ { split($0, f, ": "); n = f[2] + 0 }
@@ -396,10 +430,14 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
   echo "transaction (each client its own row of 200, simple protocol), run right before each PgQueue run."
   echo "Target: ≥ 0.6 at 4 workers."
   echo
-  echo "| workers | PgQueue tasks/s | ceiling tx/s | PgQueue / ceiling | unprepared tasks/s | commits per task | FIFO per batch | JIT warm-up s | JIT ms timed |"
-  echo "|---:|---:|---:|---:|---:|---:|---|---:|---:|"
+  echo "*CPU µs* columns: CPU time per task (per transaction for the ceiling), the client's + the server's (every process of"
+  echo "the cluster: backends, WAL writer, autovacuum), from /proc over the same timed window; *busy* is the share of both"
+  echo "cores in use during the PgQueue run. With the cores busy, tasks/s is the cores' time over the CPU a task costs."
+  echo
+  echo "| workers | PgQueue tasks/s | ceiling tx/s | PgQueue / ceiling | PgQueue CPU µs/task | ceiling CPU µs/tx | busy | unprepared tasks/s | commits per task | FIFO per batch | JIT warm-up s | JIT ms timed |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
   for n in "${worker_counts[@]}"; do
-    echo "| $n | $(num "${tasks_per_s[$n]}") | $(num "${ceiling_tps[$n]}") | **$(ratio "${tasks_per_s[$n]}" "${ceiling_tps[$n]}")** | $(num "${plain_tasks_per_s[$n]}") | ${commits_per_task[$n]} | ${cycle_fifo[$n]} | ${jit_seconds[$n]:-} | ${jit_ms_timed[$n]:-} |"
+    echo "| $n | $(num "${tasks_per_s[$n]}") | $(num "${ceiling_tps[$n]}") | **$(ratio "${tasks_per_s[$n]}" "${ceiling_tps[$n]}")** | ${cycle_cpu[$n]:-n/a} | ${ceiling_cpu[$n]:-n/a} | ${cycle_busy[$n]:-n/a} | $(num "${plain_tasks_per_s[$n]}") | ${commits_per_task[$n]} | ${cycle_fifo[$n]} | ${jit_seconds[$n]:-} | ${jit_ms_timed[$n]:-} |"
   done
   echo
   echo "**Without the JIT rounds** (the same cycle at $cold_workers workers, only the $warmup_batches warm-up batches first, as"
@@ -414,6 +452,25 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
   echo "where the worker sends four (\`complete_task; COMMIT; BEGIN; dequeue_task\`), so it bounds the worker from above. **$(num "$sqlbound_tasks_per_s") tasks/s**, **$(ratio "$sqlbound_tasks_per_s" "$sqlbound_ceiling")×**"
   echo "the ceiling measured right before it ($(num "$sqlbound_ceiling") tx/s); the worker above reached"
   echo "$(ratio "${tasks_per_s[$cold_workers]:-0}" "${ceiling_tps[$cold_workers]:-0}")× at $cold_workers workers."
+  echo
+  echo "**Where the CPU goes** at $cold_workers clients, in µs of CPU, client + server:"
+  echo
+  echo "| run | per | CPU µs |"
+  echo "|---|---|---:|"
+  echo "| the ceiling (pgbench, right before the next row) | transaction | ${sqlbound_ceiling_cpu:-n/a} |"
+  echo "| the queue's SQL through pgbench | task | ${sqlbound_cpu:-n/a} |"
+  echo "| PgQueueWorker (the table above) | task | ${cycle_cpu[$cold_workers]:-n/a} |"
+  echo "| the ceiling of that row | transaction | ${ceiling_cpu[$cold_workers]:-n/a} |"
+  echo
+  allowance=$(awk -v p="${sqlbound_ceiling_cpu:-}" 'BEGIN { if (split(p, f, " [+] ") == 2 && f[2] != "n/a") printf "%.0f", (f[1] + f[2]) / 0.6 }')
+  sql_server=$(awk -v p="${sqlbound_cpu:-}" 'BEGIN { if (split(p, f, " [+] ") == 2 && f[2] != "n/a") print f[2] }')
+  if [[ -n $allowance && -n $sql_server ]]; then
+    echo "With both cores busy, a ratio of 0.6 lets a task cost the ceiling's CPU per transaction / 0.6 = **$allowance µs**, client"
+    echo "and server together. The server alone spends **$sql_server µs** on a task of the queue's SQL under pgbench's lean client:"
+    echo "$(ratio "$sql_server" "$allowance")× that allowance, before the client takes its share."
+  else
+    echo "(No CPU figures: the server is not a local cluster this run can see in /proc.)"
+  fi
   echo
   echo "**Inside the server, no client and no network** (one DO block each, one after the other): the worker's SQL for"
   echo "$inloop_tasks tasks ($cycle_batches batches × $inloop_tasks_per_batch: \`claim_batch\`, then \`dequeue_task\` +"

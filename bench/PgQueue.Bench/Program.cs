@@ -29,6 +29,7 @@ using Npgsql;
 using PgQueue;
 using PgQueue.Lambda.Tests.Infrastructure;
 using PgQueue.LocalPostgres;
+using PgQueue.Bench;
 using PgQueue.Migrations;
 
 const string TaskType = "bench.noop";
@@ -178,6 +179,8 @@ async Task<int> CycleAsync()
     var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     using var stop = new CancellationTokenSource();
     var jitAtStart = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
+    var postmaster = await PostmasterPidAsync(connection);
+    var cpuAtStart = CpuSample.Take(postmaster);
     var stopwatch = Stopwatch.StartNew();
     var runs = Enumerable.Range(0, workers).Select(w => new PgQueueWorker(client, handlers, new PgQueueWorkerOptions
     {
@@ -205,6 +208,7 @@ async Task<int> CycleAsync()
                     // The clock restarts here; measured tasks finished before it are not counted.
                     measuredDoneAtStart = Volatile.Read(ref measuredDone);
                     jitAtStart = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
+                    cpuAtStart = CpuSample.Take(postmaster);
                     stopwatch.Restart();
                 }
             }
@@ -222,6 +226,7 @@ async Task<int> CycleAsync()
 
     var finishedInTime = await Task.WhenAny(allDone.Task, Task.Delay(TimeSpan.FromMinutes(10))) == allDone.Task;
     stopwatch.Stop();
+    var cpu = CpuSample.Take(postmaster) - cpuAtStart;
     var jitMethodsTimed = JitInfo.GetCompiledMethodCount() - jitAtStart.Item1;
     var jitTimeTimed = JitInfo.GetCompilationTime() - jitAtStart.Item2;
     var roundTrips = counter?.RoundTrips ?? 0;
@@ -254,6 +259,9 @@ async Task<int> CycleAsync()
         ["tasks_per_s"] = Math.Round(timed / seconds, 1),
         ["commits_per_task"] = Math.Round((double)commits / Math.Max(1, done), 3),
         ["round_trips_per_task"] = countRoundTrips ? Math.Round((double)roundTrips / Math.Max(1, done), 3) : null,
+        ["client_cpu_us_per_task"] = Math.Round(cpu.Client.TotalMicroseconds / Math.Max(1, timed), 1),
+        ["server_cpu_us_per_task"] = cpu.Server is { } server ? Math.Round(server.TotalMicroseconds / Math.Max(1, timed), 1) : null,
+        ["machine_busy"] = cpu.MachineBusy is { } busy ? Math.Round(busy, 3) : null,
         ["jit_warmup_rounds"] = jitRounds,
         ["jit_warmup_seconds"] = Math.Round(jitSeconds, 1),
         ["jit_methods_timed"] = jitMethodsTimed,
@@ -367,6 +375,16 @@ static async Task<(int Rounds, double Seconds)> JitWarmupAsync(
             return (round, total.Elapsed.TotalSeconds);
         }
     }
+}
+
+// The server's main process: the parent of a session's backend, read while the session is open (null when the server
+// is not local).
+static async Task<int?> PostmasterPidAsync(string connection)
+{
+    await using var session = new NpgsqlConnection(connection);
+    await session.OpenAsync();
+    await using var command = new NpgsqlCommand("SELECT pg_backend_pid()", session);
+    return CpuSample.PostmasterOf((int)(await command.ExecuteScalarAsync())!);
 }
 
 static Task<long> CommitsAsync(string connection) =>
