@@ -55,12 +55,17 @@ fi
 smoke_flag=(); (( smoke )) && smoke_flag=(--smoke)
 
 work=$(mktemp -d -t pgqueue-bench.XXXXXX)
-cluster_pid=""
-cleanup() {
-  if [[ -n $cluster_pid ]] && kill -0 "$cluster_pid" 2>/dev/null; then
-    kill -TERM "$cluster_pid" 2>/dev/null || true
-    wait "$cluster_pid" 2>/dev/null || true
+declare -A cluster_pids=() # throwaway clusters this run started, by name
+stop_cluster() { # NAME
+  local pid=${cluster_pids[$1]:-}
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   fi
+  unset "cluster_pids[$1]"
+}
+cleanup() {
+  for name in "${!cluster_pids[@]}"; do stop_cluster "$name"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -80,27 +85,41 @@ for project in bench/PgQueue.Bench bench/PgQueue.Lambda.Bench; do
 done
 bench=(dotnet "$root/bench/PgQueue.Bench/bin/Release/net10.0/PgQueue.Bench.dll")
 
-if [[ -z $connection ]]; then
-  say "start a throwaway PostgreSQL (LocalPostgresCluster defaults + pg_stat_statements)"
-  "${bench[@]}" cluster --ready-file "$work/connection" >"$work/cluster.log" 2>&1 &
-  cluster_pid=$!
+# start_cluster NAME [--durable]: a throwaway cluster (PgQueue.Bench cluster); its connection string in $work/NAME.connection.
+start_cluster() {
+  local name=$1; shift
+  "${bench[@]}" cluster --ready-file "$work/$name.connection" "$@" >"$work/$name.log" 2>&1 &
+  cluster_pids[$name]=$!
   for _ in $(seq 1 240); do
-    [[ -s $work/connection ]] && break
-    kill -0 "$cluster_pid" 2>/dev/null || { cat "$work/cluster.log" >&2; echo "bench/run.sh: the cluster did not start" >&2; exit 1; }
+    [[ -s $work/$name.connection ]] && return 0
+    kill -0 "${cluster_pids[$name]}" 2>/dev/null || { cat "$work/$name.log" >&2; echo "bench/run.sh: the $name cluster did not start" >&2; return 1; }
     sleep 0.5
   done
-  [[ -s $work/connection ]] || { echo "bench/run.sh: the cluster did not start within 120 s" >&2; exit 1; }
-  connection=$(cat "$work/connection")
+  echo "bench/run.sh: the $name cluster did not start within 120 s" >&2
+  return 1
+}
+psql_q() { PGOPTIONS="-c client_min_messages=warning" "$pg_bin/psql" "$url" -X -q -t -A -v ON_ERROR_STOP=1 -c "$1"; }
+# use_server CONNECTION: the server the next measurements run against (connection, url, and the postmaster whose
+# processes' CPU is counted, when it is a local cluster), migrated.
+use_server() {
+  connection=$1
+  url=$(bash scripts/libpq-url.sh "$connection")
+  "${bench[@]}" migrate --connection "$connection" 2>"$work/migrate.log" || { cat "$work/migrate.log" >&2; return 1; }
+  psql_q "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 || true
+  postmaster_pid=$(head -1 "$(psql_q "SHOW data_directory")/postmaster.pid" 2>/dev/null || true)
+}
+
+if [[ -z $connection ]]; then
+  say "start a throwaway PostgreSQL (LocalPostgresCluster defaults + pg_stat_statements)"
+  start_cluster main || exit 1
+  connection=$(cat "$work/main.connection")
   server_source="throwaway cluster started by this run (LocalPostgresCluster defaults, as the demo's embedded database, plus \`shared_preload_libraries=pg_stat_statements\`)"
 else
   server_source="given with --connection"
 fi
-url=$(bash scripts/libpq-url.sh "$connection")
-psql_q() { PGOPTIONS="-c client_min_messages=warning" "$pg_bin/psql" "$url" -X -q -t -A -v ON_ERROR_STOP=1 -c "$1"; }
-
+main_connection=$connection
 say "migrate"
-"${bench[@]}" migrate --connection "$connection" 2>"$work/migrate.log" || { cat "$work/migrate.log" >&2; exit 1; }
-psql_q "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 || true
+use_server "$main_connection" || exit 1
 
 # ---- machine and server ----------------------------------------------------------------------------------------------
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
@@ -127,9 +146,12 @@ run_cycle() { # args → JSON on stdout; progress on stderr
 cycle_flags=(--warmup-batches "$warmup_batches" --auto-prepare --jit-warmup "$jit_warmup_seconds")
 
 # ---- 1. task-cycle throughput next to the pgbench ceiling -------------------------------------------------------------
-psql_q "DROP TABLE IF EXISTS public.bench_ceiling; CREATE TABLE public.bench_ceiling (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
-        INSERT INTO public.bench_ceiling (id) SELECT g FROM generate_series(0, 199) AS g" >/dev/null
-psql_q "VACUUM ANALYZE public.bench_ceiling" >/dev/null
+ceiling_table() { # on the current server
+  psql_q "DROP TABLE IF EXISTS public.bench_ceiling; CREATE TABLE public.bench_ceiling (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
+          INSERT INTO public.bench_ceiling (id) SELECT g FROM generate_series(0, 199) AS g" >/dev/null
+  psql_q "VACUUM ANALYZE public.bench_ceiling" >/dev/null
+}
+ceiling_table
 # Each pgbench client updates its own row (:client_id, 0-based), as each PgQueue worker drains its own batch.
 printf 'UPDATE public.bench_ceiling SET n = n + 1 WHERE id = :client_id;\n' >"$work/ceiling.sql"
 declare -A tasks_per_s=() plain_tasks_per_s=() ceiling_tps=() commits_per_task=() cycle_fifo=() jit_seconds=() jit_ms_timed=()
@@ -138,7 +160,6 @@ declare -A cycle_cpu=() ceiling_cpu=() cycle_busy=()
 # task costs, and where that CPU goes says what a change can win. The client's is pgbench's own user + system time
 # (bash's `time`); the server's, every process of the local cluster (/proc: the postmaster with the children it has
 # reaped, plus its live children: backends, WAL writer, autovacuum), in clock ticks of 10 ms. Empty for a remote server.
-postmaster_pid=$(head -1 "$(psql_q "SHOW data_directory")/postmaster.pid" 2>/dev/null || true)
 server_ticks() { # → CPU ticks the local cluster has used so far, or nothing
   [[ -n $postmaster_pid && -r /proc/$postmaster_pid/stat ]] || return 0
   cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$postmaster_pid" '{ pid = $1; sub(/^.*\) /, ""); split($0, f, " ")
@@ -167,18 +188,24 @@ ceiling() { # N clients → tx/s on stdout; its CPU per transaction in $work/cei
   read -r c s <"$work/pgbench.cpu"; cpu_pair "$c" "$s" "$n" >"$work/ceiling.cpu"
   echo "$tps"
 }
-for n in "${worker_counts[@]}"; do
-  tps=$(ceiling "$n") || { cat "$work/pgbench.log" >&2; failures+=("pgbench $n clients"); tps=""; }
-  ceiling_tps[$n]=${tps:-0}; ceiling_cpu[$n]=$(cat "$work/ceiling.cpu" 2>/dev/null || true)
+# cycle_row KEY N: the ceiling at N clients, then the PgQueue cycle at N workers right after it, on the current
+# server; the figures are stored under KEY.
+cycle_row() {
+  local key=$1 n=$2 tps json
+  tps=$(ceiling "$n") || { cat "$work/pgbench.log" >&2; failures+=("pgbench $n clients ($key)"); tps=""; }
+  ceiling_tps[$key]=${tps:-0}; ceiling_cpu[$key]=$(cat "$work/ceiling.cpu" 2>/dev/null || true)
   if json=$(run_cycle --workers "$n" --batches "$cycle_batches" --tasks-per-batch "$cycle_per_batch" "${cycle_flags[@]}"); then
-    tasks_per_s[$n]=$(jq -r .tasks_per_s <<<"$json"); commits_per_task[$n]=$(jq -r .commits_per_task <<<"$json")
-    cycle_cpu[$n]=$(jq -r '"\(.client_cpu_us_per_task | round) + \(.server_cpu_us_per_task // "n/a" | if type == "number" then round else . end)"' <<<"$json")
-    cycle_busy[$n]=$(jq -r '.machine_busy // "n/a"' <<<"$json")
-    cycle_fifo[$n]=$(jq -r .fifo_ok <<<"$json")
-    jit_seconds[$n]=$(jq -r .jit_warmup_seconds <<<"$json"); jit_ms_timed[$n]=$(jq -r .jit_ms_timed <<<"$json")
+    tasks_per_s[$key]=$(jq -r .tasks_per_s <<<"$json"); commits_per_task[$key]=$(jq -r .commits_per_task <<<"$json")
+    cycle_cpu[$key]=$(jq -r '"\(.client_cpu_us_per_task | round) + \(.server_cpu_us_per_task // "n/a" | if type == "number" then round else . end)"' <<<"$json")
+    cycle_busy[$key]=$(jq -r '.machine_busy // "n/a"' <<<"$json")
+    cycle_fifo[$key]=$(jq -r .fifo_ok <<<"$json")
+    jit_seconds[$key]=$(jq -r .jit_warmup_seconds <<<"$json"); jit_ms_timed[$key]=$(jq -r .jit_ms_timed <<<"$json")
   else
-    failures+=("cycle $n workers"); tasks_per_s[$n]=0; commits_per_task[$n]=0; cycle_fifo[$n]=false
+    failures+=("cycle $n workers ($key)"); tasks_per_s[$key]=0; commits_per_task[$key]=0; cycle_fifo[$key]=false
   fi
+}
+for n in "${worker_counts[@]}"; do
+  cycle_row "$n" "$n"
   if json=$(run_cycle --workers "$n" --batches "$cycle_batches" --tasks-per-batch "$cycle_per_batch" --warmup-batches "$warmup_batches" --jit-warmup "$jit_warmup_seconds"); then
     plain_tasks_per_s[$n]=$(jq -r .tasks_per_s <<<"$json")
     [[ $(jq -r .fifo_ok <<<"$json") == true ]] || cycle_fifo[$n]=false
@@ -202,30 +229,36 @@ say "cycle, $cold_workers worker(s) without the JIT rounds: $(num "$cold_tasks_p
 # statement (dequeue_task and complete_task in one SELECT, one round trip) and releases the batch after 100 tasks, as
 # the worker's MaxTasksPerClaim. No handler gap, and one statement where the worker sends four (complete_task; COMMIT;
 # BEGIN; dequeue_task), so it bounds the worker from above. The ceiling is measured again right before it.
-say "the queue's SQL through pgbench, $cold_workers clients"
+# sql_bound KEY: that measurement on the current server, stored under KEY.
 sqlbound_batches=$(( smoke ? 3000 : 1500 ))
-sqlbound_tasks_per_s=0; sqlbound_ceiling=0; sqlbound_cpu=""; sqlbound_ceiling_cpu=""
-if psql_q "TRUNCATE pgqueue.tasks, pgqueue.batches, pgqueue.dead_tasks;
-           SELECT count(*) FROM (SELECT pgqueue.enqueue_many(format('bound-%s', b), array_fill('{}'::jsonb, ARRAY[$cycle_per_batch]), 'bench.noop')
-                                   FROM generate_series(1, $sqlbound_batches) AS b) AS e" >/dev/null \
-   && psql_q "VACUUM ANALYZE pgqueue.tasks" >/dev/null && psql_q "VACUUM ANALYZE pgqueue.batches" >/dev/null; then
-  sqlbound_ceiling=$(ceiling "$cold_workers") || sqlbound_ceiling=0
-  sqlbound_ceiling_cpu=$(cat "$work/ceiling.cpu" 2>/dev/null || true)
-  before=$(psql_q "SELECT count(*) FROM pgqueue.tasks")
-  if pgbench_cpu "$work/queue_sql.out" "$work/queue_sql.log" -n -M prepared -c "$cold_workers" -j "$cold_workers" -T "$ceiling_seconds" \
-       -D token=0 -D batch_id=none -D done=0 -D completed=0 -D drain_limit=100 -f bench/scale/pgbench/worker.sql "$url"; then
-    after=$(psql_q "SELECT count(*) FROM pgqueue.tasks")
-    read -r c s <"$work/pgbench.cpu"; sqlbound_cpu=$(cpu_pair "$c" "$s" $(( before - after )))
-    # pgbench counts one transaction per script run (claims and releases ride along with a task): tasks/s is its
-    # tps scaled by the tasks that went per run.
-    sqlbound_tasks_per_s=$(awk -v done=$(( before - after )) '/^number of transactions actually processed:/ { split($0, f, ": "); n = f[2] + 0 }
-      /^tps = / { tps = $3 } END { if (n > 0) printf "%.1f", tps * done / n; else print 0 }' "$work/queue_sql.out")
-  else
-    cat "$work/queue_sql.log" >&2
+declare -A sqlbound_tasks_per_s=() sqlbound_ceiling=() sqlbound_cpu=() sqlbound_ceiling_cpu=()
+sql_bound() {
+  local key=$1 before after c s
+  say "the queue's SQL through pgbench, $cold_workers clients ($key)"
+  sqlbound_tasks_per_s[$key]=0; sqlbound_ceiling[$key]=0
+  if psql_q "TRUNCATE pgqueue.tasks, pgqueue.batches, pgqueue.dead_tasks;
+             SELECT count(*) FROM (SELECT pgqueue.enqueue_many(format('bound-%s', b), array_fill('{}'::jsonb, ARRAY[$cycle_per_batch]), 'bench.noop')
+                                     FROM generate_series(1, $sqlbound_batches) AS b) AS e" >/dev/null \
+     && psql_q "VACUUM ANALYZE pgqueue.tasks" >/dev/null && psql_q "VACUUM ANALYZE pgqueue.batches" >/dev/null; then
+    sqlbound_ceiling[$key]=$(ceiling "$cold_workers") || sqlbound_ceiling[$key]=0
+    sqlbound_ceiling_cpu[$key]=$(cat "$work/ceiling.cpu" 2>/dev/null || true)
+    before=$(psql_q "SELECT count(*) FROM pgqueue.tasks")
+    if pgbench_cpu "$work/queue_sql.out" "$work/queue_sql.log" -n -M prepared -c "$cold_workers" -j "$cold_workers" -T "$ceiling_seconds" \
+         -D token=0 -D batch_id=none -D done=0 -D completed=0 -D drain_limit=100 -f bench/scale/pgbench/worker.sql "$url"; then
+      after=$(psql_q "SELECT count(*) FROM pgqueue.tasks")
+      read -r c s <"$work/pgbench.cpu"; sqlbound_cpu[$key]=$(cpu_pair "$c" "$s" $(( before - after )))
+      # pgbench counts one transaction per script run (claims and releases ride along with a task): tasks/s is its
+      # tps scaled by the tasks that went per run.
+      sqlbound_tasks_per_s[$key]=$(awk -v done=$(( before - after )) '/^number of transactions actually processed:/ { split($0, f, ": "); n = f[2] + 0 }
+        /^tps = / { tps = $3 } END { if (n > 0) printf "%.1f", tps * done / n; else print 0 }' "$work/queue_sql.out")
+    else
+      cat "$work/queue_sql.log" >&2
+    fi
   fi
-fi
-[[ $(num "$sqlbound_tasks_per_s") -gt 0 && $(num "$sqlbound_ceiling") -gt 0 ]] || failures+=("the queue's SQL through pgbench")
-say "the queue's SQL through pgbench: $(num "$sqlbound_tasks_per_s") tasks/s, ceiling $(num "$sqlbound_ceiling") tx/s, ratio $(ratio "$sqlbound_tasks_per_s" "$sqlbound_ceiling")"
+  [[ $(num "${sqlbound_tasks_per_s[$key]}") -gt 0 && $(num "${sqlbound_ceiling[$key]}") -gt 0 ]] || failures+=("the queue's SQL through pgbench ($key)")
+  say "the queue's SQL through pgbench ($key): $(num "${sqlbound_tasks_per_s[$key]}") tasks/s, ceiling $(num "${sqlbound_ceiling[$key]}") tx/s, ratio $(ratio "${sqlbound_tasks_per_s[$key]}" "${sqlbound_ceiling[$key]}")"
+}
+sql_bound main
 
 # The same comparison inside the server, no client and no network: one DO block runs the worker's SQL for
 # $cycle_batches batches (claim, then dequeue_task + complete_task + COMMIT per task, release), another the ceiling's
@@ -320,6 +353,32 @@ if [[ -n $baseline ]]; then
   say "before $(num "$before_mean") tasks/s, after $(num "$after_mean") tasks/s, after/before $(ratio "$after_mean" "$before_mean")"
 fi
 
+# ---- 1b. the same on a durable server ---------------------------------------------------------------------------------
+# The demo's throwaway server does not flush commits (fsync, synchronous_commit and full_page_writes off), so above a
+# commit costs only CPU and the ceiling is a CPU ceiling. A production server flushes every commit to the WAL before
+# it answers; a twin cluster with those settings on measures the same rows against a ceiling of durable commits.
+# Only when this run started its own server: a server given with --connection is measured as it is configured.
+durable_status="not run: the server was given with --connection"
+durable_settings=""
+if [[ -n ${cluster_pids[main]:-} ]]; then
+  say "a durable twin cluster (fsync, synchronous_commit, full_page_writes on)"
+  if start_cluster durable --durable && use_server "$(cat "$work/durable.connection")"; then
+    durable_settings=$(psql_q "SELECT string_agg(format('%s=%s', name, current_setting(name)), ', ' ORDER BY name) FROM pg_settings
+      WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'commit_delay')")
+    ceiling_table
+    for n in "${worker_counts[@]}"; do
+      cycle_row "durable-$n" "$n"
+      say "cycle on the durable server, $n worker(s): PgQueue $(num "${tasks_per_s[durable-$n]}") tasks/s, ceiling $(num "${ceiling_tps[durable-$n]}") tx/s, ratio $(ratio "${tasks_per_s[durable-$n]}" "${ceiling_tps[durable-$n]}")"
+    done
+    sql_bound durable
+    durable_status="ran"
+  else
+    durable_status="failed: the durable cluster did not start (see the log)"; failures+=("durable cluster")
+  fi
+  stop_cluster durable
+  use_server "$main_connection" || exit 1
+fi
+
 # ---- 2. peers --------------------------------------------------------------------------------------------------------
 peers_status="not run: bench/peers/run.sh missing"
 peer_per_lane=$(( peer_tasks / peer_lanes ))
@@ -353,7 +412,7 @@ if [[ -f bench/scale/run.sh ]]; then
   say "scale and bloat: bash bench/scale/run.sh"
   mkdir -p "$work/scale"
   # Only a server this run started may have its autovacuum_naptime changed (the third bloat run).
-  tune_flag=(); [[ -n $cluster_pid ]] && tune_flag=(--tune-server)
+  tune_flag=(); [[ -n ${cluster_pids[main]:-} ]] && tune_flag=(--tune-server)
   if bash bench/scale/run.sh --url "$url" --out "$work/scale" "${smoke_flag[@]}" "${tune_flag[@]}" >"$work/scale.log" 2>&1; then
     scale_status="ran"
   else
@@ -449,21 +508,21 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
   echo "workers): each client claims a batch of $cycle_per_batch tasks, runs one task per autocommit statement,"
   echo "\`SELECT count(pgqueue.complete_task(d.task_id, :token)) FROM pgqueue.dequeue_task(:batch_id, :token) AS d\`, and"
   echo "releases the batch after 100 tasks as the worker does. No handler gap between the two functions, and one statement"
-  echo "where the worker sends four (\`complete_task; COMMIT; BEGIN; dequeue_task\`), so it bounds the worker from above. **$(num "$sqlbound_tasks_per_s") tasks/s**, **$(ratio "$sqlbound_tasks_per_s" "$sqlbound_ceiling")×**"
-  echo "the ceiling measured right before it ($(num "$sqlbound_ceiling") tx/s); the worker above reached"
+  echo "where the worker sends four (\`complete_task; COMMIT; BEGIN; dequeue_task\`), so it bounds the worker from above. **$(num "${sqlbound_tasks_per_s[main]}") tasks/s**, **$(ratio "${sqlbound_tasks_per_s[main]}" "${sqlbound_ceiling[main]}")×**"
+  echo "the ceiling measured right before it ($(num "${sqlbound_ceiling[main]}") tx/s); the worker above reached"
   echo "$(ratio "${tasks_per_s[$cold_workers]:-0}" "${ceiling_tps[$cold_workers]:-0}")× at $cold_workers workers."
   echo
   echo "**Where the CPU goes** at $cold_workers clients, in µs of CPU, client + server:"
   echo
   echo "| run | per | CPU µs |"
   echo "|---|---|---:|"
-  echo "| the ceiling (pgbench, right before the next row) | transaction | ${sqlbound_ceiling_cpu:-n/a} |"
-  echo "| the queue's SQL through pgbench | task | ${sqlbound_cpu:-n/a} |"
+  echo "| the ceiling (pgbench, right before the next row) | transaction | ${sqlbound_ceiling_cpu[main]:-n/a} |"
+  echo "| the queue's SQL through pgbench | task | ${sqlbound_cpu[main]:-n/a} |"
   echo "| PgQueueWorker (the table above) | task | ${cycle_cpu[$cold_workers]:-n/a} |"
   echo "| the ceiling of that row | transaction | ${ceiling_cpu[$cold_workers]:-n/a} |"
   echo
-  allowance=$(awk -v p="${sqlbound_ceiling_cpu:-}" 'BEGIN { if (split(p, f, " [+] ") == 2 && f[2] != "n/a") printf "%.0f", (f[1] + f[2]) / 0.6 }')
-  sql_server=$(awk -v p="${sqlbound_cpu:-}" 'BEGIN { if (split(p, f, " [+] ") == 2 && f[2] != "n/a") print f[2] }')
+  allowance=$(awk -v p="${sqlbound_ceiling_cpu[main]:-}" 'BEGIN { if (split(p, f, " [+] ") == 2 && f[2] != "n/a") printf "%.0f", (f[1] + f[2]) / 0.6 }')
+  sql_server=$(awk -v p="${sqlbound_cpu[main]:-}" 'BEGIN { if (split(p, f, " [+] ") == 2 && f[2] != "n/a") print f[2] }')
   if [[ -n $allowance && -n $sql_server ]]; then
     echo "With both cores busy, a ratio of 0.6 lets a task cost the ceiling's CPU per transaction / 0.6 = **$allowance µs**, client"
     echo "and server together. The server alone spends **$sql_server µs** on a task of the queue's SQL under pgbench's lean client:"
@@ -495,6 +554,28 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
   echo "| on ('1 day') | $(num "$history_on") |"
   echo "| **on / off** | **$(ratio "$history_on" "$history_off")** |"
   echo
+  echo "## 1b. The same on a durable server"
+  echo
+  echo "The server above is the demo's throwaway one: it does not flush commits (fsync, synchronous_commit and"
+  echo "full_page_writes off), so a commit costs only CPU and its ceiling is a CPU ceiling, where the client's CPU counts as"
+  echo "much as the server's (both share the $cores cores). A production server flushes each commit to the WAL before it"
+  echo "answers. Here a twin cluster, started by this run with the same defaults but durable commits ($durable_settings),"
+  echo "measures the same rows the same way: the ceiling right before each PgQueue run, steady state, prepared statements."
+  echo "Status: $durable_status."
+  echo
+  if [[ $durable_status == ran ]]; then
+    echo "| workers | PgQueue tasks/s | ceiling tx/s | PgQueue / ceiling | PgQueue CPU µs/task | ceiling CPU µs/tx | busy | commits per task | FIFO per batch | non-durable ratio (above) |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+    for n in "${worker_counts[@]}"; do
+      k=durable-$n
+      echo "| $n | $(num "${tasks_per_s[$k]}") | $(num "${ceiling_tps[$k]}") | **$(ratio "${tasks_per_s[$k]}" "${ceiling_tps[$k]}")** | ${cycle_cpu[$k]:-n/a} | ${ceiling_cpu[$k]:-n/a} | ${cycle_busy[$k]:-n/a} | ${commits_per_task[$k]} | ${cycle_fifo[$k]} | $(ratio "${tasks_per_s[$n]}" "${ceiling_tps[$n]}") |"
+    done
+    echo
+    echo "The queue's SQL through pgbench on the durable server ($cold_workers clients, as above): **$(num "${sqlbound_tasks_per_s[durable]}") tasks/s**,"
+    echo "**$(ratio "${sqlbound_tasks_per_s[durable]}" "${sqlbound_ceiling[durable]}")×** the ceiling measured right before it ($(num "${sqlbound_ceiling[durable]}") tx/s);"
+    echo "CPU µs per task ${sqlbound_cpu[durable]:-n/a}, per ceiling transaction ${sqlbound_ceiling_cpu[durable]:-n/a}."
+    echo
+  fi
   if [[ -n $baseline ]]; then
     echo "**Client hot path, before / after** (\`--baseline $baseline\`: the same driver built with the client before"
     echo "the change). Before, each task cost \`BEGIN\`+\`dequeue_task\`, \`complete_task\`, \`COMMIT\` and a pooled-connection"

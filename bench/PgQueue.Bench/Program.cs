@@ -1,8 +1,11 @@
 // The driver behind bench/run.sh. Each command prints one JSON object on stdout (progress goes to stderr); run.sh
 // turns them into bench/RESULTS.md. Figures are this machine's: compare the ratios. Nothing here passes or fails on a
 // timing.
-//   cluster --ready-file F          start a throwaway PostgreSQL (LocalPostgresCluster defaults + pg_stat_statements),
-//                                   write its connection string to F, run until SIGTERM/SIGINT, then remove it
+//   cluster --ready-file F [--durable]
+//                                   start a throwaway PostgreSQL (LocalPostgresCluster defaults + pg_stat_statements),
+//                                   write its connection string to F, run until SIGTERM/SIGINT, then remove it;
+//                                   --durable: commits are flushed (fsync, synchronous_commit, full_page_writes on),
+//                                   as on a production server, instead of the demo's fast throwaway settings
 //   migrate --connection C          apply the schema (pgqueue migrate)
 //   cycle   --connection C --workers N --batches B --tasks-per-batch K [--history on|off] [--count-round-trips]
 //           [--warmup-batches W] [--auto-prepare] [--jit-warmup MAX_SECONDS]
@@ -59,7 +62,7 @@ catch (ArgumentException exception)
 async Task<int> ClusterAsync()
 {
     var readyFile = Text("--ready-file");
-    var options = new LocalPostgresOptions();
+    var options = new LocalPostgresOptions { Fsync = args.Contains("--durable") };
     // The one setting added to the demo's embedded default: statement counts for the round-trip figures.
     options.ServerSettings["shared_preload_libraries"] = "pg_stat_statements";
     await using var cluster = await LocalPostgresCluster.StartAsync(options);
