@@ -373,7 +373,7 @@ if [[ -n ${cluster_pids[main]:-} ]]; then
     sql_bound durable
     durable_status="ran"
   else
-    durable_status="failed: the durable cluster did not start (see the log)"; failures+=("durable cluster")
+    durable_status="failed: the durable cluster did not start or migrate (see the log)"; failures+=("durable cluster")
   fi
   stop_cluster durable
   use_server "$main_connection" || exit 1
@@ -554,6 +554,20 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
   echo "| on ('1 day') | $(num "$history_on") |"
   echo "| **on / off** | **$(ratio "$history_on" "$history_off")** |"
   echo
+  if [[ -n $baseline ]]; then
+    echo "**Client hot path, before / after** (\`--baseline $baseline\`: the same driver built with the client before"
+    echo "the change). Before, each task cost \`BEGIN\`+\`dequeue_task\`, \`complete_task\`, \`COMMIT\` and a pooled-connection"
+    echo "reset (\`DISCARD ALL\`, its own transaction) per task; after, a drain keeps its connection and sends"
+    echo "\`complete_task; COMMIT; BEGIN; dequeue_task\` as one batch. $history_workers workers, $history_batches × $history_per_batch tasks,"
+    echo "two runs each, alternating:"
+    echo
+    echo "| client | tasks/s (runs) | mean | round trips per task | commits per task |"
+    echo "|---|---|---:|---:|---:|"
+    echo "| before | $(num "${before_tps[0]}"), $(num "${before_tps[1]}") | $(num "$before_mean") | $before_rt | $before_commits |"
+    echo "| after | $(num "${after_tps[0]}"), $(num "${after_tps[1]}") | $(num "$after_mean") | $round_trips | $after_commits |"
+    echo "| **after / before** | | **$(ratio "$after_mean" "$before_mean")** | $(ratio "$round_trips" "$before_rt") | $(ratio "$after_commits" "$before_commits") |"
+    echo
+  fi
   echo "## 1b. The same on a durable server"
   echo
   echo "The server above is the demo's throwaway one: it does not flush commits (fsync, synchronous_commit and"
@@ -574,20 +588,6 @@ log_tail() { [[ -f $1 ]] && { echo; echo '```'; tail -n 30 "$1"; echo '```'; } |
     echo "The queue's SQL through pgbench on the durable server ($cold_workers clients, as above): **$(num "${sqlbound_tasks_per_s[durable]}") tasks/s**,"
     echo "**$(ratio "${sqlbound_tasks_per_s[durable]}" "${sqlbound_ceiling[durable]}")×** the ceiling measured right before it ($(num "${sqlbound_ceiling[durable]}") tx/s);"
     echo "CPU µs per task ${sqlbound_cpu[durable]:-n/a}, per ceiling transaction ${sqlbound_ceiling_cpu[durable]:-n/a}."
-    echo
-  fi
-  if [[ -n $baseline ]]; then
-    echo "**Client hot path, before / after** (\`--baseline $baseline\`: the same driver built with the client before"
-    echo "the change). Before, each task cost \`BEGIN\`+\`dequeue_task\`, \`complete_task\`, \`COMMIT\` and a pooled-connection"
-    echo "reset (\`DISCARD ALL\`, its own transaction) per task; after, a drain keeps its connection and sends"
-    echo "\`complete_task; COMMIT; BEGIN; dequeue_task\` as one batch. $history_workers workers, $history_batches × $history_per_batch tasks,"
-    echo "two runs each, alternating:"
-    echo
-    echo "| client | tasks/s (runs) | mean | round trips per task | commits per task |"
-    echo "|---|---|---:|---:|---:|"
-    echo "| before | $(num "${before_tps[0]}"), $(num "${before_tps[1]}") | $(num "$before_mean") | $before_rt | $before_commits |"
-    echo "| after | $(num "${after_tps[0]}"), $(num "${after_tps[1]}") | $(num "$after_mean") | $round_trips | $after_commits |"
-    echo "| **after / before** | | **$(ratio "$after_mean" "$before_mean")** | $(ratio "$round_trips" "$before_rt") | $(ratio "$after_commits" "$before_commits") |"
     echo
   fi
   echo "## 2. Against the closest peers"

@@ -82,6 +82,9 @@ else
   nap10_tasks=3000000
   bloat_chunk_calls=10
   bloat_budget_seconds=480
+  # A bloat run goes on past its task count until autovacuum has processed tasks this often: between two vacuums the
+  # table grows by the tasks completed meanwhile, so "flat" can only be read over several vacuum cycles (a quiet
+  # machine puts 1M tasks through within one 60 s autovacuum_naptime).
   bloat_min_autovacuums=5
   bloat_sample_every=100000
   bloat_backlog=20000
@@ -93,9 +96,6 @@ bloat_workers=4          # pgbench clients running tasks
 bloat_batches=200        # batches the producer enqueues into
 bloat_per_call=1000      # tasks per enqueue_many call
 bloat_drain_limit=100    # tasks a worker runs per lease before releasing it
-# A run goes on past its task count until autovacuum has processed tasks this often: between two vacuums the table
-# grows by the tasks completed meanwhile, so "flat" can only be read over several vacuum cycles (a fast machine
-# puts 1M tasks through within one 60 s autovacuum_naptime).
 stall_seconds=120        # a bloat run with no completed task for this long is broken
 
 work_dir=$(mktemp -d /tmp/pgqueue-bench-scale.XXXXXX)
