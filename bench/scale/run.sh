@@ -591,11 +591,11 @@ mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
     echo
   done
   for config in default tuned nap10; do
-    awk -F, -v c="$config" -v aimed="$(awk -F'\t' -v c="$config" '$1 == c { print $2 }' "$bloat_summary")" '
+    awk -F, -v c="$config" -v ran="$(awk -F'\t' -v c="$config" '$1 == c { print $2 }' "$bloat_summary")" '
       $1 == c && $2 > 0 {
         s = $4 + $5; last = s; free = $14; n++
         if (n == 1) first = s
-        if ($2 <= aimed / 2) { if (s > early) early = s } else if (s > late) late = s
+        if ($2 <= ran / 2) { if (s > early) early = s } else if (s > late) late = s
       }
       END {
         if (n && early > 0 && late > 0)
